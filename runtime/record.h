@@ -1,0 +1,72 @@
+// Typed run-time records: shipments, registry rows and market observations share this model.
+//
+// A Schema is declared by the agreement (standard shipment fields + its own attributes, or a registry's
+// columns); readers turn text rows into Records against it, reporting malformed cells per row and field.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/errors.h"
+#include "runtime/units.h"
+
+namespace lode::rt {
+
+enum class FieldKind : uint8_t {
+  Decimal,  // exact decimal; `unit` is the field's unit, cells are converted to it exactly
+  Bool,     // true/false, yes/no, 1/0
+  Date,     // YYYY-MM-DD -> days since epoch
+  Country,  // ISO 3166-1 alpha-2 -> packed code (see countryCode)
+  Text,     // free text (ids of exporters, facilities, ...)
+  Enum,     // one of `enumValues` -> index
+  Hs,       // HS/HTS code: digits with optional dots -> digits only in `s`
+};
+
+struct FieldSpec {
+  std::string name;
+  FieldKind kind = FieldKind::Text;
+  Unit unit;                            // Decimal only
+  std::vector<std::string> enumValues;  // Enum only
+  bool required = false;                // a row without it is rejected by the reader
+};
+
+struct Schema {
+  std::vector<FieldSpec> fields;
+  std::unordered_map<std::string, int> index;  // name -> position in fields
+  int add(FieldSpec f);                          // returns the new index
+  int find(const std::string& name) const;       // -1 if absent
+};
+
+// One cell. Numeric kinds live in `i` (decimal raw, days, bool, packed country, enum index);
+// Text and Hs live in `s`.
+struct FieldValue {
+  bool present = false;
+  int64_t i = 0;
+  std::string s;
+};
+
+struct Record {
+  std::vector<FieldValue> values;  // parallel to Schema::fields
+  uint64_t row = 0;                // 1-based data row number in its file (header is row 0)
+};
+
+struct RowError {
+  std::string file;
+  uint64_t row = 0;
+  std::string field;  // "" when the whole row is bad
+  ErrCode code = ErrCode::InvalidValue;
+  std::string message;
+};
+
+// Countries are packed as two ASCII letters: ('C' << 8) | 'N'.
+constexpr int64_t countryCode(char a, char b) { return (int64_t(uint8_t(a)) << 8) | uint8_t(b); }
+std::string countryText(int64_t code);
+
+// Parse one cell against its spec (shared by CSV, JSON Lines and registry readers, and by inline
+// examples). `countries` lists the valid alpha-2 codes (from the stdlib); empty means accept any AA.
+// On failure returns false and fills err.code / err.message (not file/row/field).
+bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,
+               const std::vector<std::string>* countries = nullptr);
+
+}  // namespace lode::rt

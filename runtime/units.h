@@ -1,0 +1,48 @@
+// Units of measure and currencies.
+//
+// A unit is a product of base dimensions with integer exponents, one currency at most, and an exact
+// rational scale relative to the base units (kg, mAh, kWh, l, kg CO2e, piece; currency 1). Percent is
+// dimensionless with scale 1/100. The checker uses this to type expressions (USD/t * t = USD) and to
+// derive the exact conversion factor between two units of the same dimension (t -> kg is 1000/1).
+#pragma once
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace lode::rt {
+
+enum class Dim : uint8_t { Mass = 0, Charge, Energy, Volume, Co2, Count, kCount };
+
+struct Rational {
+  int64_t num = 1;
+  int64_t den = 1;  // > 0, reduced
+};
+
+struct Unit {
+  std::array<int8_t, static_cast<size_t>(Dim::kCount)> exp{};  // dimension exponents
+  std::string currency;      // "" or ISO 4217 code
+  int8_t currencyExp = 0;    // exponent of the currency (1 in USD, 1 in USD/t, 0 in t)
+  Rational scale;            // value in base units = value * scale
+  std::string text;          // as written, for messages ("USD/t")
+
+  bool dimensionless() const;
+  // Same dimensions and same currency (conversion possible).
+  bool sameDimension(const Unit& o) const;
+};
+
+// Look up one atom: t, kg, g, mg, lb, mAh, Ah, kWh, MWh, l, m3, tCO2, kgCO2, pcs, %, or an
+// uppercase 3-letter currency code. nullopt if unknown.
+std::optional<Unit> unitAtom(std::string_view name);
+// Parse "USD/t", "mAh/g", "tCO2/t", "USD*t" (atoms separated by '/' or '*', left to right).
+std::optional<Unit> unitParse(std::string_view text);
+Unit unitNone();  // dimensionless, scale 1
+Unit unitMul(const Unit& a, const Unit& b);
+Unit unitDiv(const Unit& a, const Unit& b);
+// Factor f such that value_in_from * f = value_in_to (requires sameDimension). Exact rational.
+Rational unitFactor(const Unit& from, const Unit& to);
+// Canonical text built from exponents when `text` is empty ("USD/t", "%", "t").
+std::string unitText(const Unit& u);
+
+}  // namespace lode::rt
