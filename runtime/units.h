@@ -32,17 +32,33 @@ struct Unit {
   bool sameDimension(const Unit& o) const;
 };
 
-// Look up one atom: t, kg, g, mg, lb, mAh, Ah, kWh, MWh, l, m3, tCO2, kgCO2, pcs, %, or an
-// uppercase 3-letter currency code. nullopt if unknown.
+// Look up one atom: t, kg, g, mg, lb, mAh, Ah, Wh, kWh, MWh, l, m3, tCO2, kgCO2, pcs, %, 1 (none), or
+// an uppercase 3-letter currency code. nullopt if unknown.
 std::optional<Unit> unitAtom(std::string_view name);
-// Parse "USD/t", "mAh/g", "tCO2/t", "USD*t" (atoms separated by '/' or '*', left to right).
+// Parse "USD/t", "mAh/g", "tCO2/t", "USD*t" (atoms separated by '/' or '*', left to right, so
+// "USD/t/kWh" is USD per (t*kWh)). Whitespace around atoms is allowed; the stored text drops it.
+// nullopt on an unknown or empty atom and wherever unitMulChecked/unitDivChecked would fail.
 std::optional<Unit> unitParse(std::string_view text);
 Unit unitNone();  // dimensionless, scale 1
+// unitMul/unitDiv assume the operands combine: at most one distinct currency, and exponents and
+// scale stay representable. Otherwise they return unitInvalid(). Use the Checked forms to test.
 Unit unitMul(const Unit& a, const Unit& b);
 Unit unitDiv(const Unit& a, const Unit& b);
+// nullopt when two different currencies would combine (USD * EUR, USD / EUR) or on overflow.
+std::optional<Unit> unitMulChecked(const Unit& a, const Unit& b);
+std::optional<Unit> unitDivChecked(const Unit& a, const Unit& b);
+// Poison unit: currency "!", so it has the same dimension as no real unit.
+Unit unitInvalid();
+bool unitIsInvalid(const Unit& u);
 // Factor f such that value_in_from * f = value_in_to (requires sameDimension). Exact rational.
+// Returns {0, 1} if the factor does not fit in int64/int64 (only possible for contrived compounds).
 Rational unitFactor(const Unit& from, const Unit& to);
-// Canonical text built from exponents when `text` is empty ("USD/t", "%", "t").
+std::optional<Rational> unitFactorChecked(const Unit& from, const Unit& to);
+// Canonical text: `text` when set, else composed from exponents with base names
+// (kg, mAh, kWh, l, kgCO2, pcs, currency), "%" for percent and "1" for unitNone().
+// Results of unitMul/unitDiv keep a parseable text ("USD/t*kg") whenever their scale is not 1.
 std::string unitText(const Unit& u);
+// Three uppercase ASCII letters.
+bool isCurrencyCode(std::string_view s);
 
 }  // namespace lode::rt
