@@ -1,0 +1,193 @@
+#include "runtime/record.h"
+
+#include <algorithm>
+#include <string_view>
+
+#include "runtime/date.h"
+#include "runtime/decimal.h"
+
+namespace lode::rt {
+
+int Schema::add(FieldSpec f) {
+  int at = static_cast<int>(fields.size());
+  index[f.name] = at;
+  fields.push_back(std::move(f));
+  return at;
+}
+
+int Schema::find(const std::string& name) const {
+  auto it = index.find(name);
+  return it == index.end() ? -1 : it->second;
+}
+
+std::string countryText(int64_t code) {
+  return std::string{static_cast<char>((code >> 8) & 0xff), static_cast<char>(code & 0xff)};
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool fail(RowError& err, ErrCode code, std::string msg) {
+  err.code = code;
+  err.message = std::move(msg);
+  return false;
+}
+
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isUpper(char c) { return c >= 'A' && c <= 'Z'; }
+
+// Users fix unit mistakes faster when told what kind of unit was expected, not just the exponents.
+std::string describeUnit(const Unit& u) {
+  if (u.dimensionless()) return "a plain number or %";
+  int nonZero = 0, which = -1;
+  for (size_t d = 0; d < u.exp.size(); ++d)
+    if (u.exp[d] != 0) ++nonZero, which = static_cast<int>(d);
+  if (u.currency.empty() && nonZero == 1 && u.exp[static_cast<size_t>(which)] == 1) {
+    switch (static_cast<Dim>(which)) {
+      case Dim::Mass: return "a mass unit like t or kg";
+      case Dim::Charge: return "a charge unit like mAh or Ah";
+      case Dim::Energy: return "an energy unit like kWh or MWh";
+      case Dim::Volume: return "a volume unit like l or m3";
+      case Dim::Co2: return "an emissions unit like tCO2 or kgCO2";
+      case Dim::Count: return "a count unit like pcs";
+      default: break;
+    }
+  }
+  if (nonZero == 0 && u.currencyExp == 1) return "a currency amount in " + u.currency;
+  return "a unit compatible with " + unitText(u);
+}
+
+std::string unitName(const Unit& u) { return u.text.empty() ? unitText(u) : u.text; }
+
+bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err) {
+  size_t i = 0;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  size_t digitsStart = i;
+  while (i < text.size() && (isDigit(text[i]) || text[i] == '.')) ++i;
+  if (i == digitsStart) return fail(err, ErrCode::InvalidValue, "expected a number, got '" + std::string(text) + "'");
+  std::string_view num = text.substr(0, i);
+  if (num.front() == '+') num.remove_prefix(1);
+  std::string_view unitPart = trim(text.substr(i));
+  // Units start with a letter or '%'; anything else means the number itself is malformed ("1,000 t").
+  if (!unitPart.empty() && !(unitPart[0] == '%' || ((unitPart[0] | 0x20) >= 'a' && (unitPart[0] | 0x20) <= 'z')))
+    return fail(err, ErrCode::InvalidValue, "malformed number '" + std::string(text) + "'");
+
+  DecParse p = decParse(num);
+  if (p.code != ErrCode::Ok) {
+    size_t dot = num.find('.');
+    size_t frac = dot == std::string_view::npos ? 0 : num.size() - dot - 1;
+    if (frac > static_cast<size_t>(kScale))
+      return fail(err, ErrCode::InvalidValue,
+                  "'" + std::string(num) + "' has more than 6 decimal places");
+    if (p.code == ErrCode::OutOfRange)
+      return fail(err, ErrCode::OutOfRange,
+                  "'" + std::string(num) + "' is out of range (at most 13 digits before the point)");
+    return fail(err, ErrCode::InvalidValue, "malformed number '" + std::string(num) + "'");
+  }
+
+  if (unitPart.empty()) {
+    if (!spec.unit.dimensionless())
+      return fail(err, ErrCode::InvalidValue, "missing unit (expected " + unitName(spec.unit) + ")");
+    out.i = p.raw;
+    out.present = true;
+    return true;
+  }
+  std::optional<Unit> given = unitParse(unitPart);
+  if (!given) return fail(err, ErrCode::BadUnit, "unknown unit '" + std::string(unitPart) + "'");
+  if (!given->sameDimension(spec.unit))
+    return fail(err, ErrCode::BadUnit,
+                "expected " + describeUnit(spec.unit) + ", got " + std::string(unitPart));
+  Rational f = unitFactor(*given, spec.unit);
+  int64_t v = 0;
+  ErrCode c = decMulRatio(p.raw, f.num, f.den, &v);
+  if (c != ErrCode::Ok)
+    return fail(err, ErrCode::OutOfRange,
+                "'" + std::string(text) + "' is out of range when converted to " + unitName(spec.unit));
+  out.i = v;
+  out.present = true;
+  return true;
+}
+
+bool parseBool(std::string_view t, FieldValue& out, RowError& err) {
+  std::string low(t);
+  for (char& c : low) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c);
+  if (low == "true" || low == "yes" || low == "1") out.i = 1;
+  else if (low == "false" || low == "no" || low == "0") out.i = 0;
+  else return fail(err, ErrCode::InvalidValue, "expected true/false, yes/no or 1/0, got '" + std::string(t) + "'");
+  out.present = true;
+  return true;
+}
+
+bool parseCountry(std::string_view t, FieldValue& out, RowError& err, const std::vector<std::string>* countries) {
+  if (t.size() != 2 || !isUpper(t[0]) || !isUpper(t[1]))
+    return fail(err, ErrCode::InvalidValue,
+                "invalid country code '" + std::string(t) + "' (expected two uppercase letters like CN)");
+  if (countries && !countries->empty() && std::find(countries->begin(), countries->end(), t) == countries->end())
+    return fail(err, ErrCode::InvalidValue, "unknown country '" + std::string(t) + "'");
+  out.i = countryCode(t[0], t[1]);
+  out.present = true;
+  return true;
+}
+
+bool parseEnum(const FieldSpec& spec, std::string_view t, FieldValue& out, RowError& err) {
+  for (size_t k = 0; k < spec.enumValues.size(); ++k) {
+    if (spec.enumValues[k] == t) {
+      out.i = static_cast<int64_t>(k);
+      out.present = true;
+      return true;
+    }
+  }
+  std::string allowed;
+  for (const auto& v : spec.enumValues) allowed += (allowed.empty() ? "" : ", ") + v;
+  return fail(err, ErrCode::InvalidValue, "'" + std::string(t) + "' is not one of: " + allowed);
+}
+
+bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
+  std::string digits;
+  for (char c : t) {
+    if (isDigit(c)) digits += c;
+    else if (c != '.')
+      return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (digits and dots only)");
+  }
+  if (digits.size() < 4 || digits.size() > 10)
+    return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (expected 4 to 10 digits)");
+  out.s = std::move(digits);
+  out.present = true;
+  return true;
+}
+
+}  // namespace
+
+bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,
+               const std::vector<std::string>* countries) {
+  out = FieldValue{};
+  text = trim(text);
+  if (text.empty()) return true;  // absence is the reader's business (it knows `required`)
+  switch (spec.kind) {
+    case FieldKind::Decimal: return parseDecimal(spec, text, out, err);
+    case FieldKind::Bool: return parseBool(text, out, err);
+    case FieldKind::Date: {
+      std::optional<int32_t> d = dateParse(text);
+      if (!d) return fail(err, ErrCode::InvalidValue, "invalid date '" + std::string(text) + "' (expected YYYY-MM-DD)");
+      out.i = *d;
+      out.present = true;
+      return true;
+    }
+    case FieldKind::Country: return parseCountry(text, out, err, countries);
+    case FieldKind::Enum: return parseEnum(spec, text, out, err);
+    case FieldKind::Hs: return parseHs(text, out, err);
+    case FieldKind::Text:
+      out.s = std::string(text);
+      out.present = true;
+      return true;
+  }
+  return fail(err, ErrCode::InvalidValue, "unsupported field kind");
+}
+
+}  // namespace lode::rt

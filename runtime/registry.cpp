@@ -1,0 +1,232 @@
+#include "runtime/registry.h"
+
+#include <algorithm>
+#include <climits>
+#include <fstream>
+
+#include "runtime/date.h"
+#include "runtime/decimal.h"
+#include "runtime/shipment_reader.h"
+
+namespace lode::rt {
+
+RegistryTable::RegistryTable(std::string name, Schema schema, int keyColumn)
+    : name_(std::move(name)), schema_(std::move(schema)), key_(keyColumn) {
+  schema_.fields[static_cast<size_t>(key_)].required = true;
+  int f = schema_.find("from"), u = schema_.find("until");
+  if (f >= 0 && schema_.fields[static_cast<size_t>(f)].kind == FieldKind::Date) from_ = f;
+  if (u >= 0 && schema_.fields[static_cast<size_t>(u)].kind == FieldKind::Date) until_ = u;
+}
+
+std::string RegistryTable::keyText(const Record& r) const {
+  const FieldValue& v = r.values[static_cast<size_t>(key_)];
+  if (v.s == "*") return v.s;
+  const FieldSpec& spec = schema_.fields[static_cast<size_t>(key_)];
+  switch (spec.kind) {
+    case FieldKind::Country: return countryText(v.i);
+    case FieldKind::Enum:
+      return v.i >= 0 && static_cast<size_t>(v.i) < spec.enumValues.size() ? spec.enumValues[static_cast<size_t>(v.i)]
+                                                                           : std::string();
+    default: return v.s;
+  }
+}
+
+int32_t RegistryTable::fromOf(const Record& r) const {
+  if (from_ < 0 || !r.values[static_cast<size_t>(from_)].present) return INT32_MIN;
+  return static_cast<int32_t>(r.values[static_cast<size_t>(from_)].i);
+}
+
+int32_t RegistryTable::untilOf(const Record& r) const {
+  if (until_ < 0 || !r.values[static_cast<size_t>(until_)].present) return INT32_MAX;
+  return static_cast<int32_t>(r.values[static_cast<size_t>(until_)].i);
+}
+
+bool RegistryTable::addRow(Record rec, RowError& err) {
+  err.row = rec.row;
+  if (rec.values.size() != schema_.fields.size() || !rec.values[static_cast<size_t>(key_)].present) {
+    err.field = schema_.fields[static_cast<size_t>(key_)].name;
+    err.code = ErrCode::MissingField;
+    err.message = "row has no key";
+    return false;
+  }
+  int32_t from = fromOf(rec), until = untilOf(rec);
+  if (from > until) {
+    err.field = "until";
+    err.code = ErrCode::InvalidValue;
+    err.message = "'until' is before 'from'";
+    return false;
+  }
+  std::string key = keyText(rec);
+  auto& idx = byKey_[key];
+  for (uint32_t k : idx) {
+    const Record& other = rows_[k];
+    if (fromOf(other) <= until && from <= untilOf(other)) {
+      err.field = schema_.fields[static_cast<size_t>(key_)].name;
+      err.code = ErrCode::InvalidValue;
+      err.message = "rows for '" + key + "' overlap: this row and row " + std::to_string(other.row) +
+                    " are both in effect on some dates";
+      return false;
+    }
+  }
+  uint32_t at = static_cast<uint32_t>(rows_.size());
+  rows_.push_back(std::move(rec));
+  auto pos = std::upper_bound(idx.begin(), idx.end(), from,
+                              [&](int32_t f, uint32_t k) { return f < fromOf(rows_[k]); });
+  idx.insert(pos, at);
+  return true;
+}
+
+const Record* RegistryTable::findExact(std::string_view key, int32_t date) const {
+  auto it = byKey_.find(std::string(key));
+  if (it == byKey_.end()) return nullptr;
+  const auto& idx = it->second;
+  // Ranges are disjoint and sorted by start: only the last row starting on or before `date` can match.
+  auto pos = std::upper_bound(idx.begin(), idx.end(), date,
+                              [&](int32_t d, uint32_t k) { return d < fromOf(rows_[k]); });
+  if (pos == idx.begin()) return nullptr;
+  const Record& r = rows_[*(pos - 1)];
+  return untilOf(r) >= date ? &r : nullptr;
+}
+
+const Record* RegistryTable::find(std::string_view key, int32_t date) const {
+  if (const Record* r = findExact(key, date)) return r;
+  return findExact("*", date);
+}
+
+std::vector<RowError> RegistryTable::loadCsv(std::istream& in, const std::string& fileName,
+                                             const std::vector<std::string>* countries) {
+  RecordReader reader(schema_, ReaderOptions{countries, key_});
+  reader.attach(in, RecordFormat::Csv, fileName);
+  std::vector<RowError> errs;
+  for (const auto& w : reader.warnings()) warnings_.push_back(w);
+  for (const auto& name : reader.missingColumns())
+    errs.push_back({fileName, 0, name, ErrCode::MissingField,
+                    "registry '" + name_ + "': required column '" + name + "' is missing"});
+  if (!errs.empty()) return errs;
+  Record rec;
+  std::vector<RowError> rowErrs;
+  while (reader.next(rec, rowErrs)) {
+    if (!rowErrs.empty()) {
+      for (auto& e : rowErrs) errs.push_back(std::move(e));
+      continue;
+    }
+    RowError err{fileName, rec.row, "", ErrCode::InvalidValue, ""};
+    if (!addRow(std::move(rec), err)) errs.push_back(std::move(err));
+  }
+  return errs;
+}
+
+std::vector<RowError> RegistryTable::loadCsvFile(const std::string& path, const std::vector<std::string>* countries) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
+  return loadCsv(in, path, countries);
+}
+
+// ---- OwnershipGraph ----
+
+uint32_t OwnershipGraph::intern(const std::string& name) {
+  auto [it, inserted] = ids_.try_emplace(name, static_cast<uint32_t>(nodes_.size()));
+  if (inserted) nodes_.emplace_back();
+  return it->second;
+}
+
+bool OwnershipGraph::addEdge(const std::string& entity, const std::string& owner, int64_t share, int64_t country,
+                             RowError& err) {
+  if (share <= 0 || share > decFromInt(100)) {
+    err.field = "share";
+    err.code = ErrCode::OutOfRange;
+    err.message = "share " + decFormat(share) + " % is outside (0, 100] %";
+    return false;
+  }
+  uint32_t e = intern(entity);
+  int64_t total = nodes_[e].total + share;  // both <= 100 %, cannot overflow
+  if (total > decFromInt(100)) {
+    err.field = "share";
+    err.code = ErrCode::InvalidValue;
+    err.message = "shares in '" + entity + "' add up to " + decFormat(total) + " %, more than 100 %";
+    return false;
+  }
+  uint32_t o = intern(owner);
+  nodes_[e].total = total;
+  nodes_[e].owners.push_back({o, share});
+  if (nodes_[o].country == 0) nodes_[o].country = country;
+  return true;
+}
+
+std::vector<RowError> OwnershipGraph::loadCsv(std::istream& in, const std::string& fileName,
+                                              const std::vector<std::string>* countries) {
+  Schema schema;
+  int fEntity = schema.add({"entity", FieldKind::Text, {}, {}, true});
+  int fOwner = schema.add({"owner", FieldKind::Text, {}, {}, true});
+  int fShare = schema.add({"share", FieldKind::Decimal, unitParse("%").value_or(unitNone()), {}, true});
+  int fCountry = schema.add({"country", FieldKind::Country, {}, {}, true});
+  RecordReader reader(schema, ReaderOptions{countries, -1});
+  reader.attach(in, RecordFormat::Csv, fileName);
+  std::vector<RowError> errs;
+  for (const auto& name : reader.missingColumns())
+    errs.push_back({fileName, 0, name, ErrCode::MissingField, "required column '" + name + "' is missing"});
+  if (!errs.empty()) return errs;
+  Record rec;
+  std::vector<RowError> rowErrs;
+  while (reader.next(rec, rowErrs)) {
+    if (!rowErrs.empty()) {
+      for (auto& e : rowErrs) errs.push_back(std::move(e));
+      continue;
+    }
+    auto v = [&](int f) -> const FieldValue& { return rec.values[static_cast<size_t>(f)]; };
+    RowError err{fileName, rec.row, "", ErrCode::InvalidValue, ""};
+    if (!addEdge(v(fEntity).s, v(fOwner).s, v(fShare).i, v(fCountry).i, err)) errs.push_back(std::move(err));
+  }
+  return errs;
+}
+
+std::vector<RowError> OwnershipGraph::loadCsvFile(const std::string& path, const std::vector<std::string>* countries) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
+  return loadCsv(in, path, countries);
+}
+
+namespace {
+constexpr uint8_t kUnvisited = 0, kOnStack = 1, kDone = 2;
+}
+
+ErrCode OwnershipGraph::visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
+                              std::vector<int64_t>& memo) const {
+  state[n] = kOnStack;
+  int64_t sum = 0;
+  for (const Edge& e : nodes_[n].owners) {
+    const Node& owner = nodes_[e.owner];
+    int64_t part = 0;
+    if (owner.owners.empty()) {
+      part = owner.country != 0 && inGroup(owner.country) ? e.share : 0;
+    } else {
+      if (state[e.owner] == kOnStack) return ErrCode::OwnershipCycle;
+      if (state[e.owner] == kUnvisited) {
+        if (ErrCode c = visit(e.owner, inGroup, state, memo); c != ErrCode::Ok) return c;
+      }
+      // percent x percent / 100, one rounding: raw*raw / (100 * 10^6).
+      if (ErrCode c = decMulRatio(e.share, memo[e.owner], 100 * kOne, &part); c != ErrCode::Ok) return c;
+    }
+    if (ErrCode c = decAdd(sum, part, &sum); c != ErrCode::Ok) return c;
+  }
+  memo[n] = sum;
+  state[n] = kDone;
+  return ErrCode::Ok;
+}
+
+ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(int64_t)>& inGroup,
+                              int64_t* out) const {
+  auto it = ids_.find(std::string(entity));
+  if (it == ids_.end()) {
+    *out = 0;
+    return ErrCode::Ok;
+  }
+  // Memo lives for one query only: it depends on inGroup.
+  std::vector<uint8_t> state(nodes_.size(), kUnvisited);
+  std::vector<int64_t> memo(nodes_.size(), 0);
+  if (ErrCode c = visit(it->second, inGroup, state, memo); c != ErrCode::Ok) return c;
+  *out = memo[it->second];
+  return ErrCode::Ok;
+}
+
+}  // namespace lode::rt

@@ -1,0 +1,90 @@
+// Run-time tables declared by an agreement: keyed, optionally effective-dated registries, and the
+// ownership graph used by foreign-entity-of-concern style clauses.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/record.h"
+
+namespace lode::rt {
+
+class RegistryTable {
+ public:
+  // keyColumn must be a Text, Enum or Country column (it is made required). Date columns named "from"
+  // and "until" (until inclusive, empty = open-ended) make rows effective-dated.
+  RegistryTable(std::string name, Schema schema, int keyColumn);
+
+  const std::string& name() const { return name_; }
+  const Schema& schema() const { return schema_; }
+  size_t size() const { return rows_.size(); }
+
+  // Header names the columns (any order; unknown columns are ignored with a warning). A missing
+  // required column rejects the whole file; bad rows are skipped and reported, the rest kept.
+  std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName,
+                                const std::vector<std::string>* countries = nullptr);
+  std::vector<RowError> loadCsvFile(const std::string& path, const std::vector<std::string>* countries = nullptr);
+  // Adds a parsed row (key "*" = all others: FieldValue{present, s="*"}). False (err filled) when
+  // the key is missing or the row's effective range overlaps an earlier row of the same key.
+  bool addRow(Record rec, RowError& err);
+
+  // Row for `key` in effect on `date`, else the "*" row in effect on `date`, else nullptr.
+  const Record* find(std::string_view key, int32_t date) const;
+  const std::vector<RowError>& warnings() const { return warnings_; }
+
+ private:
+  std::string keyText(const Record& r) const;
+  const Record* findExact(std::string_view key, int32_t date) const;
+  int32_t fromOf(const Record& r) const;
+  int32_t untilOf(const Record& r) const;
+
+  std::string name_;
+  Schema schema_;
+  int key_;
+  int from_ = -1, until_ = -1;
+  std::vector<Record> rows_;
+  // Key -> row indices sorted by start date; ranges of one key never overlap.
+  std::unordered_map<std::string, std::vector<uint32_t>> byKey_;
+  std::vector<RowError> warnings_;
+};
+
+// Who owns whom. Shares are raw decimals in percent (25 % -> 25.000000).
+class OwnershipGraph {
+ public:
+  // Header entity,owner,share,country; share "25 %" or "25", in (0, 100]; per-entity total <= 100 %.
+  std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName,
+                                const std::vector<std::string>* countries = nullptr);
+  std::vector<RowError> loadCsvFile(const std::string& path, const std::vector<std::string>* countries = nullptr);
+  // country is a packed countryCode (0 = unknown, never in any group). False (err.code/message set)
+  // when the share is out of range or would take the entity's total above 100 %.
+  bool addEdge(const std::string& entity, const std::string& owner, int64_t sharePercentRaw, int64_t country,
+               RowError& err);
+
+  // Total share of `entity` held directly or through intermediate owners by ultimate owners whose
+  // country is in the group. Unknown entity -> 0. OwnershipCycle if the chain loops.
+  ErrCode share(std::string_view entity, const std::function<bool(int64_t country)>& inGroup,
+                int64_t* outPercentRaw) const;
+
+ private:
+  struct Edge {
+    uint32_t owner;
+    int64_t share;
+  };
+  struct Node {
+    std::vector<Edge> owners;
+    int64_t country = 0;
+    int64_t total = 0;
+  };
+  uint32_t intern(const std::string& name);
+  ErrCode visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
+                std::vector<int64_t>& memo) const;
+
+  std::unordered_map<std::string, uint32_t> ids_;
+  std::vector<Node> nodes_;
+};
+
+}  // namespace lode::rt

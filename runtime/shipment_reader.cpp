@@ -1,0 +1,301 @@
+#include "runtime/shipment_reader.h"
+
+#include <nlohmann/json.hpp>
+
+namespace lode::rt {
+
+namespace {
+
+std::string_view trimView(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+bool isBareNumber(std::string_view s) {
+  s = trimView(s);
+  if (!s.empty() && (s[0] == '-' || s[0] == '+')) s.remove_prefix(1);
+  if (s.empty()) return false;
+  for (char c : s)
+    if (!((c >= '0' && c <= '9') || c == '.')) return false;
+  return true;
+}
+
+// JSON allows exponents ("1.5e3"); shift the decimal point textually so the value stays exact.
+std::string expandExponent(const std::string& raw) {
+  size_t e = raw.find_first_of("eE");
+  if (e == std::string::npos) return raw;
+  std::string mant = raw.substr(0, e);
+  long exp = 0;
+  try {
+    exp = std::stol(raw.substr(e + 1));
+  } catch (...) {
+    return raw;
+  }
+  if (exp > 40 || exp < -40) return raw;  // far outside the decimal range; let decParse reject it
+  std::string sign;
+  if (!mant.empty() && mant[0] == '-') sign = "-", mant.erase(0, 1);
+  size_t dot = mant.find('.');
+  std::string digits = dot == std::string::npos ? mant : mant.substr(0, dot) + mant.substr(dot + 1);
+  long point = static_cast<long>(dot == std::string::npos ? mant.size() : dot) + exp;
+  std::string out;
+  if (point <= 0) out = "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  else if (point >= static_cast<long>(digits.size())) out = digits + std::string(static_cast<size_t>(point) - digits.size(), '0');
+  else out = digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
+  size_t nz = 0;
+  while (nz + 1 < out.size() && out[nz] == '0' && out[nz + 1] != '.') ++nz;
+  return sign + out.substr(nz);
+}
+
+// Flattens one JSON object into (dotted key, source text) pairs, keeping numbers as written.
+struct FlatSax : nlohmann::json_sax<nlohmann::json> {
+  struct Item {
+    std::string key;
+    std::string text;
+    bool isNull = false;
+    bool isArray = false;
+  };
+  std::vector<Item> items;
+  std::vector<std::string> path;  // enclosing object keys
+  std::string pendingKey;
+  int depth = 0;       // object nesting outside arrays
+  int skipDepth = 0;   // >0 while inside an array (its contents are not fields)
+  bool notObject = false;
+  std::string error;
+
+  std::string fullKey() const {
+    std::string k;
+    for (const auto& p : path) k += p + ".";
+    return k + pendingKey;
+  }
+  bool scalar(std::string text, bool isNull = false) {
+    if (skipDepth > 0) return true;
+    if (depth == 0) { notObject = true; return false; }
+    items.push_back({fullKey(), std::move(text), isNull, false});
+    return true;
+  }
+  bool null() override { return scalar("", true); }
+  bool boolean(bool v) override { return scalar(v ? "true" : "false"); }
+  bool number_integer(number_integer_t v) override { return scalar(std::to_string(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return scalar(std::to_string(v)); }
+  // The binary value is deliberately ignored: only the source text is exact.
+  bool number_float(number_float_t, const string_t& s) override { return scalar(expandExponent(s)); }
+  bool string(string_t& s) override { return scalar(s); }
+  bool binary(binary_t&) override { return scalar(""); }
+  bool start_object(std::size_t) override {
+    if (skipDepth > 0) { ++skipDepth; return true; }
+    if (depth > 0) path.push_back(pendingKey);
+    ++depth;
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (skipDepth == 0) pendingKey = k;
+    return true;
+  }
+  bool end_object() override {
+    if (skipDepth > 0) { --skipDepth; return true; }
+    --depth;
+    if (!path.empty() && depth > 0) path.pop_back();
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (skipDepth == 0) {
+      if (depth == 0) { notObject = true; return false; }
+      items.push_back({fullKey(), "", false, true});
+    }
+    ++skipDepth;
+    return true;
+  }
+  bool end_array() override {
+    --skipDepth;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+    error = ex.what();
+    return false;
+  }
+};
+
+}  // namespace
+
+RecordReader::RecordReader(const Schema& schema, ReaderOptions opts) : schema_(schema), opts_(opts) {}
+RecordReader::~RecordReader() = default;
+
+bool RecordReader::open(const std::string& path, RecordFormat fmt, RowError& err) {
+  auto f = std::make_unique<std::ifstream>(path, std::ios::binary);
+  if (!*f) {
+    err = {path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"};
+    return false;
+  }
+  if (fmt == RecordFormat::Auto) {
+    auto endsWith = [&](std::string_view suf) {
+      return path.size() >= suf.size() && path.compare(path.size() - suf.size(), suf.size(), suf) == 0;
+    };
+    fmt = endsWith(".jsonl") || endsWith(".ndjson") ? RecordFormat::Jsonl : RecordFormat::Csv;
+  }
+  owned_ = std::move(f);
+  attach(*owned_, fmt, path);
+  return true;
+}
+
+void RecordReader::attach(std::istream& in, RecordFormat fmt, std::string fileName) {
+  in_ = &in;
+  fmt_ = fmt == RecordFormat::Jsonl ? RecordFormat::Jsonl : RecordFormat::Csv;
+  file_ = std::move(fileName);
+  lineNo_ = 0;
+  columns_.clear();
+  missingColumns_.clear();
+  if (fmt_ == RecordFormat::Csv) {
+    csv_ = std::make_unique<CsvReader>(in, file_);
+    readHeader();
+  }
+}
+
+void RecordReader::warnUnknown(const std::string& name) {
+  if (unknownSeen_.insert(name).second)
+    warnings_.push_back({file_, 0, name, ErrCode::InvalidValue,
+                         "unknown field '" + name + "' ignored"});
+}
+
+void RecordReader::readHeader() {
+  std::vector<RowError> errs;
+  if (!csv_->next(cells_, errs)) return;
+  for (auto& e : errs) warnings_.push_back(std::move(e));
+  std::vector<bool> seen(schema_.fields.size(), false);
+  for (const std::string& raw : cells_) {
+    Column col;
+    std::string name(trimView(raw));
+    size_t lb = name.find('[');
+    if (lb != std::string::npos && name.back() == ']') {
+      std::string unitText(trimView(std::string_view(name).substr(lb + 1, name.size() - lb - 2)));
+      name = std::string(trimView(std::string_view(name).substr(0, lb)));
+      col.unit = unitParse(unitText);
+      if (!col.unit)
+        warnings_.push_back({file_, 0, name, ErrCode::BadUnit, "unknown unit '" + unitText + "' in header"});
+    }
+    int f = schema_.find(name);
+    if (f < 0) {
+      warnUnknown(name);
+    } else if (seen[static_cast<size_t>(f)]) {
+      warnings_.push_back({file_, 0, name, ErrCode::InvalidValue, "duplicate column '" + name + "' ignored"});
+    } else {
+      seen[static_cast<size_t>(f)] = true;
+      col.field = f;
+      if (col.unit && schema_.fields[static_cast<size_t>(f)].kind != FieldKind::Decimal) {
+        warnings_.push_back({file_, 0, name, ErrCode::BadUnit, "unit on non-numeric column '" + name + "' ignored"});
+        col.unit.reset();
+      }
+    }
+    columns_.push_back(std::move(col));
+  }
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    if (schema_.fields[i].required && !seen[i]) {
+      missingColumns_.push_back(schema_.fields[i].name);
+      warnings_.push_back({file_, 0, schema_.fields[i].name, ErrCode::MissingField,
+                           "required column '" + schema_.fields[i].name + "' is missing"});
+    }
+  }
+  csv_->expectCells(cells_.size());
+}
+
+void RecordReader::setCell(Record& rec, int field, std::string_view text, const std::optional<Unit>& unit,
+                           std::vector<RowError>& errs) {
+  const FieldSpec& spec = schema_.fields[static_cast<size_t>(field)];
+  FieldValue& out = rec.values[static_cast<size_t>(field)];
+  if (field == opts_.wildcardField && trimView(text) == "*") {
+    out = FieldValue{true, 0, "*"};
+    return;
+  }
+  RowError err{file_, rec.row, spec.name, ErrCode::InvalidValue, ""};
+  bool ok;
+  if (unit && isBareNumber(text)) {
+    std::string withUnit = std::string(trimView(text)) + " " + unit->text;
+    ok = parseCell(spec, withUnit, out, err, opts_.countries);
+  } else {
+    ok = parseCell(spec, text, out, err, opts_.countries);
+  }
+  if (!ok) errs.push_back(std::move(err));
+}
+
+void RecordReader::finishRow(Record& rec, std::vector<RowError>& errs, const std::vector<bool>& failed) {
+  for (size_t i = 0; i < schema_.fields.size(); ++i) {
+    const FieldSpec& spec = schema_.fields[i];
+    if (spec.required && !rec.values[i].present && !failed[i])
+      errs.push_back({file_, rec.row, spec.name, ErrCode::MissingField, "missing required field '" + spec.name + "'"});
+  }
+}
+
+bool RecordReader::next(Record& rec, std::vector<RowError>& errs) {
+  errs.clear();
+  if (!in_) return false;
+  return fmt_ == RecordFormat::Csv ? nextCsv(rec, errs) : nextJsonl(rec, errs);
+}
+
+bool RecordReader::nextCsv(Record& rec, std::vector<RowError>& errs) {
+  if (columns_.empty()) return false;  // empty file: no header, no rows
+  if (!csv_->next(cells_, errs)) return false;
+  rec.row = csv_->row();
+  rec.values.assign(schema_.fields.size(), FieldValue{});
+  if (!errs.empty()) return true;  // misaligned cells would land in the wrong fields; parse nothing
+  std::vector<bool> failed(schema_.fields.size(), false);
+  for (size_t c = 0; c < cells_.size(); ++c) {
+    const Column& col = columns_[c];
+    if (col.field < 0) continue;
+    size_t before = errs.size();
+    setCell(rec, col.field, cells_[c], col.unit, errs);
+    if (errs.size() != before) failed[static_cast<size_t>(col.field)] = true;
+  }
+  finishRow(rec, errs, failed);
+  return true;
+}
+
+bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
+  for (;;) {
+    if (!std::getline(*in_, line_)) return false;
+    ++lineNo_;
+    if (lineNo_ == 1 && line_.size() >= 3 && line_.compare(0, 3, "\xEF\xBB\xBF") == 0) line_.erase(0, 3);
+    if (!trimView(line_).empty()) break;
+  }
+  rec.row = lineNo_;
+  rec.values.assign(schema_.fields.size(), FieldValue{});
+  FlatSax sax;
+  bool parsed = false;
+  try {
+    parsed = nlohmann::json::sax_parse(line_, &sax);
+  } catch (const std::exception& ex) {
+    sax.error = ex.what();
+  }
+  if (!parsed) {
+    std::string msg = sax.notObject ? "expected one JSON object per line"
+                                    : "malformed JSON: " + (sax.error.empty() ? std::string("parse error") : sax.error);
+    errs.push_back({file_, rec.row, "", ErrCode::InvalidValue, std::move(msg)});
+    return true;
+  }
+  std::vector<bool> failed(schema_.fields.size(), false);
+  std::vector<bool> given(schema_.fields.size(), false);
+  static const std::optional<Unit> noUnit;
+  for (const auto& item : sax.items) {
+    int f = schema_.find(item.key);
+    if (f < 0) { warnUnknown(item.key); continue; }
+    size_t fi = static_cast<size_t>(f);
+    if (given[fi]) {
+      errs.push_back({file_, rec.row, item.key, ErrCode::InvalidValue, "field '" + item.key + "' given twice"});
+      failed[fi] = true;
+      continue;
+    }
+    given[fi] = true;
+    if (item.isArray) {
+      errs.push_back({file_, rec.row, item.key, ErrCode::InvalidValue, "expected a single value, got an array"});
+      failed[fi] = true;
+      continue;
+    }
+    if (item.isNull) continue;
+    size_t before = errs.size();
+    setCell(rec, f, item.text, noUnit, errs);
+    if (errs.size() != before) failed[fi] = true;
+  }
+  finishRow(rec, errs, failed);
+  return true;
+}
+
+}  // namespace lode::rt
