@@ -1,0 +1,405 @@
+// The reference interpreter. Semantics live here first; the JIT must agree with it.
+//
+// An evaluation error (overflow, missing observation, ...) unwinds to the clause being evaluated
+// through a C++ exception that never leaves this file; evaluate() turns it into an EvalError value.
+// `otherwise` catches the "missing data" kinds only.
+#include "compiler/interp/interp.h"
+
+#include <fmt/format.h>
+
+#include "runtime/date.h"
+
+namespace lode::interp {
+
+using ir::Kind;
+using ir::Op;
+using rt::ErrCode;
+
+namespace {
+
+struct Failure {
+  ErrCode code;
+  uint32_t pos;
+  std::string detail;
+};
+
+struct Val {
+  int64_t i = 0;
+  const std::string* s = nullptr;
+};
+
+bool isMissing(ErrCode c) {
+  return c == ErrCode::MissingObservation || c == ErrCode::MissingField || c == ErrCode::NoRegistryRow ||
+         c == ErrCode::ScheduleNotInEffect;
+}
+
+class Frame {
+ public:
+  Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace)
+      : p_(p), r_(r), in_(in), out_(out), trace_(trace), globals_(p.defs.size()), globalState_(p.defs.size(), 0) {}
+
+  void run();
+
+ private:
+  [[noreturn]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) { throw Failure{c, pos, std::move(detail)}; }
+  int64_t check(ErrCode c, int64_t v, uint32_t pos) { if (c != ErrCode::Ok) fail(c, pos); return v; }
+
+  Val eval(uint32_t idx);
+  Val evalField(const ir::Node& n);
+  int64_t evalSeries(const ir::Node& n);
+  int64_t evalSchedule(const ir::Node& n);
+  std::string keyText(const ir::Node& n, Val key) const;
+  bool inGroup(int64_t country, uint32_t g) const;
+  bool inScope(int scope, uint32_t pos);
+  bool applies(const std::vector<int>& scopes, int when, uint32_t pos, uint32_t clause);
+  void runMeasure(uint32_t mi);
+  std::string show(uint32_t node, Val v) const;
+  void traceEv(rt::TraceEvent::Kind k, uint32_t clause, uint32_t pos, std::string name = {}, std::string value = {}) {
+    if (trace_) out_.trace.push_back({k, clause, pos, std::move(name), std::move(value)});
+  }
+
+  const ir::Program& p_;
+  const rt::Record& r_;
+  const Inputs& in_;
+  rt::Assessment& out_;
+  bool trace_;
+  int32_t date_ = 0;
+  int64_t origin_ = 0;
+  std::vector<Val> globals_;
+  std::vector<uint8_t> globalState_;  // 0 not yet, 1 in progress, 2 done
+  std::vector<Val> locals_;
+};
+
+Val Frame::evalField(const ir::Node& n) {
+  const rt::FieldValue& f = r_.values[n.a];
+  if (f.present) return {f.i, &f.s};
+  if (p_.hasDefault[n.a]) return {p_.fieldDefaults[n.a], nullptr};
+  fail(ErrCode::MissingField, n.pos, p_.shipment.fields[n.a].name);
+}
+
+bool Frame::inGroup(int64_t country, uint32_t g) const {
+  for (const auto& m : p_.groups[g].members)
+    if (m.country == country && m.from <= date_ && date_ <= m.until) return true;
+  return false;
+}
+
+int64_t Frame::evalSeries(const ir::Node& n) {
+  const rt::MarketData* md = in_.market;
+  const ir::Series& s = p_.series[n.a];
+  int h = md ? md->handle(s.key) : -1;
+  int32_t to = date_ - int32_t(n.imm2);
+  int32_t from = to;
+  auto fn = ir::SeriesFn(n.b);
+  if (fn == ir::SeriesFn::MonthAvg) {
+    to = rt::dateMonthStart(date_) - 1;
+    from = rt::dateMonthStart(to);
+  } else if (n.imm > 0) {
+    switch (ir::WindowUnit(n.c)) {
+      case ir::WindowUnit::Days: from = to - int32_t(n.imm) + 1; break;
+      case ir::WindowUnit::Months: from = rt::dateAddMonths(to, -int(n.imm)) + 1; break;
+      case ir::WindowUnit::Years: from = rt::dateAddYears(to, -int(n.imm)) + 1; break;
+    }
+  } else {
+    from = INT32_MIN / 2;
+  }
+  int64_t out = 0;
+  ErrCode c = ErrCode::MissingObservation;
+  if (md && h >= 0) {
+    switch (fn) {
+      case ir::SeriesFn::Avg: case ir::SeriesFn::MonthAvg: c = md->avg(h, from, to, &out); break;
+      case ir::SeriesFn::Min: c = md->min(h, from, to, &out); break;
+      case ir::SeriesFn::Max: c = md->max(h, from, to, &out); break;
+      case ir::SeriesFn::Latest: c = md->latest(h, to, from, &out); break;
+    }
+  }
+  if (c != ErrCode::Ok)
+    fail(c, n.pos, fmt::format("series \"{}\" between {} and {}", s.key, rt::dateFormat(std::max(from, rt::kMinDate)), rt::dateFormat(to)));
+  return out;
+}
+
+int64_t Frame::evalSchedule(const ir::Node& n) {
+  const ir::Schedule& s = p_.schedules[n.a];
+  const auto& pts = s.points;
+  size_t k = 0;
+  while (k < pts.size() && pts[k].date <= date_) ++k;  // pts[k-1] is the last point on or before the date
+  if (k == 0) {
+    if (s.hasBefore) return s.before;
+    fail(ErrCode::ScheduleNotInEffect, n.pos, fmt::format("schedule {} starts {}", s.name, rt::dateFormat(pts.empty() ? 0 : pts[0].date)));
+  }
+  const ir::SchedulePoint& a = pts[k - 1];
+  if (!s.linear || k == pts.size() || a.date == date_) return a.value;
+  const ir::SchedulePoint& b = pts[k];
+  int64_t diff = check(rt::decSub(b.value, a.value, &diff), diff, n.pos);
+  int64_t part = 0;
+  check(rt::decMulRatio(diff, date_ - a.date, b.date - a.date, &part), 0, n.pos);
+  int64_t v = 0;
+  check(rt::decAdd(a.value, part, &v), 0, n.pos);
+  return v;
+}
+
+std::string Frame::keyText(const ir::Node& n, Val key) const {
+  if (n.imm == 1) return rt::countryText(key.i);
+  if (n.imm == 2) return p_.enums[n.imm2].second[key.i];
+  return key.s ? *key.s : std::string();
+}
+
+Val Frame::eval(uint32_t idx) {
+  const ir::Node& n = p_.nodes[idx];
+  const uint32_t* k = p_.kidsOf(n);
+  int64_t out = 0;
+  switch (n.op) {
+    case Op::Const: return {n.imm, &n.str};
+    case Op::Field: return evalField(n);
+    case Op::Origin: return {origin_, nullptr};
+    case Op::UnitPrice: {
+      int64_t v = r_.values[ir::kFieldValue].i, q = r_.values[ir::kFieldQuantity].i;
+      ErrCode c = rt::decDiv(v, q, &out);
+      if (c != ErrCode::Ok) fail(c, n.pos, "unit price = value / quantity");
+      return {out, nullptr};
+    }
+    case Op::Local: return locals_[n.a];
+    case Op::Global: {
+      if (globalState_[n.a] == 2) return globals_[n.a];
+      Val v = eval(p_.defs[n.a].node);
+      globals_[n.a] = v;
+      globalState_[n.a] = 2;
+      if (trace_) traceEv(rt::TraceEvent::Value, 0, p_.defs[n.a].pos, p_.defs[n.a].name, show(p_.defs[n.a].node, v));
+      return v;
+    }
+    case Op::Add: check(rt::decAdd(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
+    case Op::Sub: check(rt::decSub(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
+    case Op::Mul: check(rt::decMul(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
+    case Op::Div: check(rt::decDiv(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
+    case Op::Neg: check(rt::decNeg(eval(k[0]).i, &out), 0, n.pos); return {out, nullptr};
+    case Op::Abs: check(rt::decAbs(eval(k[0]).i, &out), 0, n.pos); return {out, nullptr};
+    case Op::Scale: check(rt::decMulRatio(eval(k[0]).i, n.imm, n.imm2, &out), 0, n.pos); return {out, nullptr};
+    case Op::Min:
+    case Op::Max: {
+      int64_t best = eval(k[0]).i;
+      for (uint32_t j = 1; j < n.kidsCount; ++j) {
+        int64_t v = eval(k[j]).i;
+        best = n.op == Op::Min ? std::min(best, v) : std::max(best, v);
+      }
+      return {best, nullptr};
+    }
+    case Op::Round: check(rt::decRound(eval(k[0]).i, n.imm, rt::RoundingMode(n.a), &out), 0, n.pos); return {out, nullptr};
+    case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne: {
+      Val a = eval(k[0]), b = eval(k[1]);
+      int c = 0;
+      if (Kind(n.b) == Kind::Text || Kind(n.b) == Kind::Hs) c = (a.s ? *a.s : std::string()).compare(b.s ? *b.s : std::string());
+      else c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
+      bool r = n.op == Op::Lt ? c < 0 : n.op == Op::Le ? c <= 0 : n.op == Op::Gt ? c > 0 : n.op == Op::Ge ? c >= 0 : n.op == Op::Eq ? c == 0 : c != 0;
+      return {r, nullptr};
+    }
+    case Op::And: return {eval(k[0]).i && eval(k[1]).i, nullptr};
+    case Op::Or: return {eval(k[0]).i || eval(k[1]).i, nullptr};
+    case Op::Not: return {!eval(k[0]).i, nullptr};
+    case Op::If: return eval(k[0]).i ? eval(k[1]) : eval(k[2]);
+    case Op::InGroup: return {inGroup(eval(k[0]).i, n.a), nullptr};
+    case Op::InList: {
+      Val v = eval(k[0]);
+      bool text = Kind(n.b) == Kind::Text;
+      for (uint32_t j = 1; j < n.kidsCount; ++j) {
+        Val e = eval(k[j]);
+        if (text ? (v.s && e.s && *v.s == *e.s) : v.i == e.i) return {1, nullptr};
+      }
+      return {0, nullptr};
+    }
+    case Op::HsIn: {
+      Val v = eval(k[0]);
+      for (const auto& pre : p_.strLists[n.a])
+        if (v.s && v.s->compare(0, pre.size(), pre) == 0) return {1, nullptr};
+      return {0, nullptr};
+    }
+    case Op::SeriesAgg: return {evalSeries(n), nullptr};
+    case Op::Schedule: return {evalSchedule(n), nullptr};
+    case Op::RegLookup:
+    case Op::RegHas: {
+      Val key = eval(k[0]);
+      std::string kt = keyText(n, key);
+      const rt::RegistryTable* t = n.a < in_.tables.size() ? in_.tables[n.a] : nullptr;
+      const rt::Record* row = t ? t->find(kt, date_) : nullptr;
+      if (n.op == Op::RegHas) return {row != nullptr, nullptr};
+      const std::string& reg = p_.registries[n.a].name;
+      if (!row) fail(ErrCode::NoRegistryRow, n.pos, fmt::format("{}[\"{}\"] on {}", reg, kt, rt::dateFormat(date_)));
+      const rt::FieldValue& f = row->values[n.b];
+      if (!f.present) fail(ErrCode::MissingField, n.pos, fmt::format("{}[\"{}\"].{}", reg, kt, p_.registries[n.a].columns.fields[n.b].name));
+      return {f.i, &f.s};
+    }
+    case Op::OwnedShare: {
+      Val e = eval(k[0]);
+      if (!in_.ownership) return {0, nullptr};  // no ownership data: nobody is known to own anything
+      uint32_t g = n.a;
+      ErrCode c = in_.ownership->share(e.s ? *e.s : std::string(), [&](int64_t country) { return inGroup(country, g); }, &out);
+      if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", e.s ? *e.s : ""));
+      return {out, nullptr};
+    }
+    case Op::Bands: {
+      int64_t x = eval(k[0]).i;
+      for (const auto& b : p_.bandTables[n.a].bands) {
+        bool aboveLo = b.loInf || x > b.lo || (b.loIncl && x == b.lo);
+        bool belowHi = b.hiInf || x < b.hi || (b.hiIncl && x == b.hi);
+        if (aboveLo && belowHi) return eval(b.value);
+      }
+      fail(ErrCode::NoBand, n.pos, rt::decFormat(x));
+    }
+    case Op::Progressive: {
+      int64_t x = eval(k[0]).i, sum = 0;
+      for (const auto& b : p_.bandTables[n.a].bands) {
+        int64_t lo = b.loInf ? 0 : b.lo;
+        if (x <= lo) continue;
+        int64_t top = b.hiInf ? x : std::min(x, b.hi);
+        int64_t part = 0, amount = 0;
+        check(rt::decSub(top, lo, &part), 0, n.pos);
+        check(rt::decMul(part, eval(b.value).i, &amount), 0, n.pos);
+        check(rt::decMulRatio(amount, n.imm, n.imm2, &amount), 0, n.pos);
+        check(rt::decAdd(sum, amount, &sum), 0, n.pos);
+      }
+      return {sum, nullptr};
+    }
+    case Op::Otherwise: {
+      try {
+        return eval(k[0]);
+      } catch (const Failure& f) {
+        if (!isMissing(f.code)) throw;
+        return eval(k[1]);
+      }
+    }
+    case Op::DaysBetween: {
+      int64_t d = eval(k[1]).i - eval(k[0]).i;
+      return {d * rt::kOne, nullptr};
+    }
+  }
+  fail(ErrCode::InvalidValue, n.pos, "unknown IR operation");
+}
+
+std::string Frame::show(uint32_t node, Val v) const {
+  const ir::Node& n = p_.nodes[node];
+  switch (n.kind) {
+    case Kind::Num: return rt::decFormat(v.i);
+    case Kind::Bool: return v.i ? "yes" : "no";
+    case Kind::Date: return rt::dateFormat(int32_t(v.i));
+    case Kind::Country: return rt::countryText(v.i);
+    case Kind::Text: case Kind::Hs: return v.s ? *v.s : "";
+    case Kind::Enum: return fmt::format("#{}", v.i);
+    default: return "";
+  }
+}
+
+bool Frame::inScope(int si, uint32_t pos) {
+  const ir::Scope& s = p_.scopes[si];
+  auto member = [&](int field, const std::vector<int>& allowed) {
+    if (allowed.empty()) return true;
+    const rt::FieldValue& f = r_.values[field];
+    if (!f.present) fail(ErrCode::MissingField, pos, p_.shipment.fields[field].name);
+    for (int a : allowed) if (a == f.i) return true;
+    return false;
+  };
+  if (!member(ir::kFieldMineral, s.minerals) || !member(ir::kFieldNode, s.nodes)) return false;
+  return s.where < 0 || eval(uint32_t(s.where)).i != 0;
+}
+
+bool Frame::applies(const std::vector<int>& scopes, int when, uint32_t pos, uint32_t clause) {
+  if (!scopes.empty()) {
+    bool any = false;
+    for (int s : scopes) if (inScope(s, pos)) { any = true; break; }
+    if (!any) { traceEv(rt::TraceEvent::ScopeMiss, clause, pos); return false; }
+  }
+  if (when >= 0 && !eval(uint32_t(when)).i) { traceEv(rt::TraceEvent::ConditionFalse, clause, pos); return false; }
+  return true;
+}
+
+void Frame::runMeasure(uint32_t mi) {
+  const ir::Measure& m = p_.measures[mi];
+  locals_.assign(m.slots, {});
+  for (uint32_t si = 0; si < m.stmts.size(); ++si) {
+    const ir::Stmt& s = m.stmts[si];
+    if (s.when >= 0 && !eval(uint32_t(s.when)).i) {
+      if (s.kind != ir::Stmt::Let) traceEv(rt::TraceEvent::DutySkipped, mi, s.pos);
+      continue;
+    }
+    if (s.kind == ir::Stmt::Let) {
+      locals_[s.slot] = eval(uint32_t(s.value));
+      if (trace_) traceEv(rt::TraceEvent::Value, mi, s.pos, "", show(uint32_t(s.value), locals_[s.slot]));
+    } else if (s.kind == ir::Stmt::Duty) {
+      rt::DutyLine line;
+      line.measure = mi;
+      line.stmt = si;
+      line.amount = eval(uint32_t(s.value)).i;
+      if (s.rate >= 0) { line.hasRate = true; line.rate = eval(uint32_t(s.rate)).i; line.base = eval(uint32_t(s.base)).i; }
+      line.rounded = line.amount;
+      if (p_.rounding.declared && p_.rounding.perLine)
+        check(rt::decRound(line.amount, p_.rounding.quantum, p_.rounding.mode, &line.rounded), 0, s.pos);
+      out_.lines.push_back(line);
+      traceEv(rt::TraceEvent::DutyLine, mi, s.pos, s.label, rt::decFormat(line.rounded));
+    } else {
+      out_.outcomes.push_back({uint8_t(s.outcome), mi, si});
+      traceEv(rt::TraceEvent::Outcome, mi, s.pos, ir::outcomeName(s.outcome), s.label);
+    }
+  }
+}
+
+void Frame::run() {
+  const rt::FieldValue& dateField = r_.values[ir::kFieldDate];
+  const rt::FieldValue& originField = r_.values[ir::kFieldOrigin];
+  if (!dateField.present || !originField.present) {
+    out_.errors.push_back({ErrCode::MissingField, 0, !dateField.present ? "date" : "origin"});
+    return;
+  }
+  date_ = int32_t(dateField.i);
+  origin_ = originField.i;
+  out_.declaredOrigin = origin_;
+  // Origin rules first, in order; each sees the origin the previous ones left.
+  for (uint32_t i = 0; i < p_.originRules.size(); ++i) {
+    const ir::OriginRule& o = p_.originRules[i];
+    try {
+      if (!applies(o.scopes, int(o.when), o.pos, i)) continue;
+      int64_t now = eval(o.becomes).i;
+      if (now != origin_) { origin_ = now; out_.originRule = int(i); }
+      traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
+    } catch (const Failure& f) {
+      out_.errors.push_back({f.code, f.pos, f.detail});
+      return;  // without an origin no measure can be judged
+    }
+  }
+  out_.origin = origin_;
+  std::vector<uint8_t> blockFired(p_.blocks.size(), 0);
+  for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) {
+    const ir::Measure& m = p_.measures[mi];
+    if (m.block >= 0 && p_.blocks[m.block].kind == "first" && blockFired[m.block]) {
+      traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
+      continue;
+    }
+    size_t lines = out_.lines.size(), outcomes = out_.outcomes.size();
+    try {
+      if (!applies(m.scopes, m.when, m.pos, mi)) continue;
+      traceEv(rt::TraceEvent::Applied, mi, m.pos);
+      if (m.block >= 0) blockFired[m.block] = 1;
+      runMeasure(mi);
+    } catch (const Failure& f) {
+      // A failed measure contributes nothing; its error says why.
+      out_.lines.resize(lines);
+      out_.outcomes.resize(outcomes);
+      out_.errors.push_back({f.code, f.pos, f.detail});
+    }
+  }
+  int64_t total = 0;
+  for (const auto& l : out_.lines) {
+    if (rt::decAdd(total, p_.rounding.perLine ? l.rounded : l.amount, &total) != ErrCode::Ok) {
+      out_.errors.push_back({ErrCode::Overflow, 0, "total"});
+      return;
+    }
+  }
+  if (p_.rounding.declared && !p_.rounding.perLine) rt::decRound(total, p_.rounding.quantum, p_.rounding.mode, &total);
+  out_.total = total;
+}
+
+}  // namespace
+
+void Interpreter::evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace) const {
+  out.clear();
+  Frame f(p_, shipment, in, out, trace);
+  f.run();
+}
+
+}  // namespace lode::interp

@@ -1,0 +1,33 @@
+// The reference interpreter: walks the IR of one program for one shipment at a time.
+// Thread-safe: evaluate() keeps all per-shipment state on the caller's side (EvalScratch).
+#pragma once
+#include <vector>
+
+#include "compiler/ir/ir.h"
+#include "runtime/assessment.h"
+#include "runtime/market.h"
+#include "runtime/record.h"
+#include "runtime/registry.h"
+
+namespace lode::interp {
+
+// Run-time data an evaluation reads besides the shipment. Index = registry index in the program;
+// ownership registries use `ownership`, keyed tables use `tables`.
+struct Inputs {
+  const rt::MarketData* market = nullptr;
+  std::vector<const rt::RegistryTable*> tables;
+  const rt::OwnershipGraph* ownership = nullptr;
+};
+
+class Interpreter {
+ public:
+  explicit Interpreter(const ir::Program& p) : p_(p) {}
+  // Prices one shipment. Errors are recorded in `out.errors`, never thrown.
+  void evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace = false) const;
+  const ir::Program& program() const { return p_; }
+
+ private:
+  const ir::Program& p_;
+};
+
+}  // namespace lode::interp

@@ -1,0 +1,204 @@
+// The typed IR: what the checker produces and the executors run. Names are resolved to indices,
+// units to explicit conversion nodes (Scale), constants folded into tables. Expression nodes live in
+// one flat array; children are index ranges into `kids`. Every node keeps a position id (`pos`) so
+// an evaluation error can name the clause without the AST.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/diag/source.h"
+#include "runtime/decimal.h"
+#include "runtime/record.h"
+#include "runtime/units.h"
+
+namespace lode::ir {
+
+enum class Kind : uint8_t { Void, Num, Bool, Date, Country, Text, Enum, Hs };
+
+struct Type {
+  Kind kind = Kind::Void;
+  rt::Unit unit;    // Num only
+  int enumId = -1;  // Enum only: index into Program::enums
+};
+
+enum class Op : uint8_t {
+  Const,        // imm (num raw, days, bool, packed country, enum index); str for Text/Hs
+  Field,        // a = shipment field index
+  Origin,       // the effective origin (after origin rules)
+  UnitPrice,    // value / quantity of the shipment, in currency/t
+  Local,        // a = slot of a measure-level let
+  Global,       // a = index into Program::defs (evaluated once per shipment, on demand)
+  Add, Sub, Mul, Div, Neg, Abs,
+  Scale,        // kid * imm / imm2: exact unit conversion
+  Min, Max,     // n-ary
+  Round,        // kid rounded to a multiple of imm with mode a
+  Lt, Le, Gt, Ge, Eq, Ne,
+  And, Or, Not, If,
+  InGroup,      // kid (country) in group a on the entry date
+  InList,       // kid0 equals one of kid1..n
+  HsIn,         // kid (HS code) starts with one of Program::strLists[a]
+  SeriesAgg,    // a = series, b = SeriesFn, imm = window length, imm2 = lag, c = window unit
+  Schedule,     // a = schedule index, value on the entry date
+  RegLookup,    // a = registry, b = column; kid = key
+  RegHas,       // a = registry; kid = key
+  OwnedShare,   // a = group; kid = entity id (text): share in %
+  Bands,        // a = band table; kid = scrutinee
+  Progressive,  // a = band table; kid = scrutinee
+  Otherwise,    // kid0, or kid1 when kid0 fails for missing data
+  DaysBetween,  // kid1 - kid0 in days (dimensionless)
+};
+
+enum class SeriesFn : uint8_t { Avg, Min, Max, Latest, MonthAvg };
+enum class WindowUnit : uint8_t { Days, Months, Years };
+
+struct Node {
+  Op op = Op::Const;
+  Kind kind = Kind::Void;
+  uint8_t b = 0;
+  uint8_t c = 0;
+  uint32_t a = 0;
+  int64_t imm = 0;
+  int64_t imm2 = 0;
+  uint32_t pos = 0;        // index into Program::positions
+  uint32_t kidsBegin = 0;  // into Program::kids
+  uint32_t kidsCount = 0;
+  std::string str;
+};
+
+struct Membership { int64_t country; int32_t from; int32_t until; };  // inclusive day range
+struct Group { std::string name; std::vector<Membership> members; };
+
+struct Band {
+  bool loInf = true, loIncl = true, hiInf = true, hiIncl = false;
+  int64_t lo = 0, hi = 0;
+  uint32_t value = 0;  // node
+};
+struct BandTable { std::vector<Band> bands; };
+
+struct Series { std::string name, key; rt::Unit unit; };
+
+struct SchedulePoint { int32_t date; int64_t value; };
+struct Schedule {
+  std::string name;
+  bool linear = false;
+  bool hasBefore = false;
+  int64_t before = 0;
+  std::vector<SchedulePoint> points;
+  uint32_t pos = 0;
+};
+
+struct Registry {
+  std::string name;
+  bool ownership = false;
+  rt::Schema columns;  // keyed tables: key column first
+  bool effective = false;
+};
+
+struct Def { std::string name; uint32_t node = 0; Type type; bool isReference = false; uint32_t pos = 0; };
+
+struct Scope {
+  std::string name;
+  std::vector<int> minerals, nodes;  // enum indices; empty = any
+  int where = -1;                    // node or -1
+};
+
+struct OriginRule {
+  std::string name, legal;
+  std::vector<int> scopes;
+  uint32_t when = 0, becomes = 0, pos = 0;
+};
+
+enum class OutcomeKind : uint8_t { Admit, Refuse, Detain, Licence, Flag };
+const char* outcomeName(OutcomeKind k);
+
+struct Stmt {
+  enum Kind : uint8_t { Let, Duty, Outcome } kind = Duty;
+  uint32_t slot = 0;   // Let
+  int when = -1;       // node or -1
+  int value = -1;      // node (Let, Duty)
+  int rate = -1;       // Duty: the rate factor when the amount is `rate * base` / `rate of base`
+  int base = -1;
+  std::string label;   // duty label, outcome reason, flag text
+  OutcomeKind outcome = OutcomeKind::Flag;
+  uint32_t pos = 0;
+};
+
+struct Measure {
+  std::string name, legal;
+  std::vector<int> scopes;
+  int when = -1;
+  std::vector<Stmt> stmts;
+  uint32_t slots = 0;
+  int block = -1;
+  uint32_t pos = 0;
+};
+
+struct Block { std::string kind, label; std::vector<int> measures; };
+
+struct Rounding { rt::RoundingMode mode = rt::RoundingMode::HalfEven; int64_t quantum = 10000; bool perLine = true; bool declared = false; };
+
+// An inline example, lowered: its inputs as typed records, its expectations as values.
+struct Expectation {
+  enum Kind : uint8_t { Line, NoLine, Total, Origin, Outcome, Flag, Error } kind = Line;
+  int measure = -1;
+  int64_t value = 0;
+  std::string text;
+  uint32_t pos = 0;
+};
+struct Example {
+  std::string title;
+  uint32_t pos = 0;
+  rt::Record shipment;
+  struct Obs { int series; int32_t date; int64_t value; };
+  std::vector<Obs> market;
+  std::vector<std::vector<rt::Record>> registryRows;  // per registry
+  std::vector<Expectation> expects;
+};
+
+struct Program {
+  // Header
+  std::string title, version, currency;
+  std::vector<std::string> legal;
+  Rounding rounding;
+  int32_t inForce = INT32_MIN, expiry = INT32_MAX;
+
+  // Shipment schema: standard fields first (see the kField* constants), then attributes.
+  rt::Schema shipment;
+  std::vector<int64_t> fieldDefaults;  // raw default per field, valid where hasDefault
+  std::vector<uint8_t> hasDefault;
+  std::vector<std::string> countries;  // valid ISO codes (from `country` declarations)
+  std::vector<std::string> countryNames;
+  std::vector<std::pair<std::string, std::vector<std::string>>> enums;
+
+  std::vector<Node> nodes;
+  std::vector<uint32_t> kids;
+  std::vector<std::vector<std::string>> strLists;
+  std::vector<SourceRange> positions;
+
+  std::vector<Group> groups;
+  std::vector<BandTable> bandTables;
+  std::vector<Series> series;
+  std::vector<Schedule> schedules;
+  std::vector<Registry> registries;
+  std::vector<Def> defs;
+  std::vector<Scope> scopes;
+  std::vector<OriginRule> originRules;
+  std::vector<Measure> measures;
+  std::vector<Block> blocks;
+  std::vector<Example> examples;
+
+  const uint32_t* kidsOf(const Node& n) const { return kids.data() + n.kidsBegin; }
+};
+
+// Standard shipment fields, in schema order.
+enum StdField : int {
+  kFieldId = 0, kFieldDate, kFieldHs, kFieldOrigin, kFieldExportCountry, kFieldExporter, kFieldProducer,
+  kFieldImporter, kFieldFacility, kFieldMineral, kFieldNode, kFieldQuantity, kFieldValue, kFieldPriceBasis,
+  kStdFieldCount
+};
+
+// Prints the IR in a readable form (lode check --dump=ir).
+std::string dumpProgram(const Program& p, const SourceManager& sm);
+
+}  // namespace lode::ir

@@ -1,0 +1,656 @@
+// Declarations: symbol table, header, schema, groups, schedules, registries, scopes, origin rules,
+// measures. Expressions are lowered in lower_expr.cpp.
+#include "compiler/sema/checker.h"
+
+#include <fmt/format.h>
+
+#include "compiler/sema/checker_impl.h"
+#include "runtime/date.h"
+
+namespace lode::sema {
+
+std::unique_ptr<ir::Program> check(const SourceManager& sm, const std::vector<ast::Module>& modules,
+                                   Diagnostics& diags, bool requireHeader) {
+  Checker c(sm, modules, diags);
+  return c.run(requireHeader);
+}
+
+Checker::Checker(const SourceManager& sm, const std::vector<ast::Module>& mods, Diagnostics& d)
+    : sm_(sm), mods_(mods), d_(d), p_(std::make_unique<ir::Program>()) {
+  p_->positions.push_back({});  // position 0: "no position"
+}
+
+std::unique_ptr<ir::Program> Checker::run(bool requireHeader) {
+  for (const auto& m : mods_) if (m.broken) return nullptr;
+  checkHeader(requireHeader);
+  collectDeclarations();
+  buildSchema();
+  lowerGroups();
+  lowerSchedules();
+  lowerRegistries();
+  for (size_t i = 0; i < defDecls_.size(); ++i) lowerGlobal(int(i), defDecls_[i]->range);
+  lowerScopes();
+  lowerOriginRules();
+  lowerMeasures();
+  analyseMeasures();
+  lowerExamples();
+  for (const auto& m : mods_)
+    for (const auto& q : m.quotas)
+      d_.error(code::kUnsupported, q.range,
+               fmt::format("tariff-rate quota '{}' is not yet supported: quota allocation arrives with the quota issue", q.name));
+  reportUnused();
+  if (d_.hasErrors()) return nullptr;
+  return std::move(p_);
+}
+
+uint32_t Checker::pos(SourceRange r) {
+  p_->positions.push_back(r);
+  return uint32_t(p_->positions.size() - 1);
+}
+
+void Checker::declare(const std::string& name, Symbol s) {
+  auto it = syms_.find(name);
+  if (it != syms_.end()) {
+    d_.error(code::kDuplicate, s.range, fmt::format("'{}' is already defined", name));
+    d_.note(it->second.range, fmt::format("'{}' was first defined here", name));
+    return;
+  }
+  syms_.emplace(name, s);
+}
+
+Symbol* Checker::lookup(const std::string& name) {
+  auto it = syms_.find(name);
+  if (it == syms_.end()) return nullptr;
+  it->second.used = true;
+  return &it->second;
+}
+
+int32_t Checker::parseDate(const std::string& text, SourceRange r) {
+  auto d = rt::dateParse(text);
+  if (!d) {
+    d_.error(code::kBadDate, r, fmt::format("'{}' is not a calendar date", text));
+    return 0;
+  }
+  return *d;
+}
+
+// ---- header ---------------------------------------------------------------------------------
+void Checker::checkHeader(bool requireHeader) {
+  const ast::Module& top = mods_[0];
+  for (const auto& h : top.extraHeaders) d_.error(code::kHeader, h.range, "an agreement file has one `agreement` header");
+  for (size_t i = 1; i < mods_.size(); ++i)
+    if (mods_[i].header) d_.error(code::kHeader, mods_[i].header->range, "a used module cannot have an `agreement` header");
+  money_ = *rt::unitAtom("USD");
+  p_->currency = "USD";
+  if (!top.header) {
+    if (requireHeader)
+      d_.error(code::kHeader, {top.file, 0, 0}, "missing `agreement \"title\" { currency ... }` header");
+    return;
+  }
+  const ast::Header& h = *top.header;
+  p_->title = h.title;
+  p_->version = h.version.value_or("");
+  p_->legal = h.legal;
+  if (!h.currency) {
+    d_.error(code::kHeader, h.range, "the agreement header must name its currency of account (`currency USD`)");
+  } else if (!rt::isCurrencyCode(*h.currency)) {
+    d_.error(code::kHeader, h.currencyRange, fmt::format("'{}' is not an ISO 4217 currency code", *h.currency));
+  } else {
+    money_ = *rt::unitAtom(*h.currency);
+    p_->currency = *h.currency;
+  }
+  if (h.rounding) {
+    const auto& r = *h.rounding;
+    ir::Rounding ro;
+    ro.declared = true;
+    if (r.mode == "half_even") ro.mode = rt::RoundingMode::HalfEven;
+    else if (r.mode == "half_up") ro.mode = rt::RoundingMode::HalfUp;
+    else if (r.mode == "down") ro.mode = rt::RoundingMode::Down;
+    else d_.error(code::kRounding, r.range, fmt::format("unknown rounding mode '{}'; use half_even, half_up or down", r.mode));
+    ro.perLine = r.stage == "per line";
+    if (r.stage != "per line" && r.stage != "on total")
+      d_.error(code::kRounding, r.range, fmt::format("unknown rounding stage '{}'; use `per line` or `on total`", r.stage));
+    auto q = rt::decParse(r.quantum->text);
+    if (q.code != rt::ErrCode::Ok || q.raw <= 0) d_.error(code::kRounding, r.quantum->range, "the rounding unit must be a positive number");
+    else ro.quantum = q.raw;
+    if (!r.quantum->unit.empty() && r.quantum->unit != p_->currency)
+      d_.error(code::kRounding, r.quantum->unitRange, fmt::format("rounding is in the currency of account ({})", p_->currency));
+    p_->rounding = ro;
+  }
+  if (h.inForce) p_->inForce = parseDate(*h.inForce, h.inForceRange);
+  if (h.expiry) {
+    p_->expiry = parseDate(*h.expiry, h.inForceRange);
+    if (p_->expiry < p_->inForce) d_.error(code::kDateOrder, h.inForceRange, "the agreement expires before it enters into force");
+  }
+}
+
+// ---- symbols --------------------------------------------------------------------------------
+void Checker::collectDeclarations() {
+  for (size_t mi = 0; mi < mods_.size(); ++mi) {
+    const ast::Module& m = mods_[mi];
+    bool own = mi == 0;
+    for (const auto& c : m.countries) {
+      if (c.code.size() != 2 || !isupper(c.code[0]) || !isupper(c.code[1])) {
+        d_.error(code::kBadLiteral, c.range, fmt::format("'{}' is not an ISO 3166-1 alpha-2 code", c.code));
+        continue;
+      }
+      declare(c.code, {SymKind::Country, int(p_->countries.size()), 0, c.range, true, own});
+      p_->countries.push_back(c.code);
+      p_->countryNames.push_back(c.name);
+    }
+    for (const auto& e : m.enumerations) {
+      int idx = int(p_->enums.size());
+      p_->enums.push_back({e.name, e.values});
+      declare(e.name, {SymKind::Enumeration, idx, 0, e.range, true, own});
+      std::set<std::string> seen;
+      for (size_t v = 0; v < e.values.size(); ++v) {
+        if (!seen.insert(e.values[v]).second) d_.error(code::kDuplicate, e.range, fmt::format("'{}' is listed twice", e.values[v]));
+        // Enumeration values share the global namespace; a value may appear in one enumeration only.
+        declare(e.values[v], {SymKind::EnumValue, idx, int(v), e.range, true, own});
+      }
+    }
+    for (const auto& g : m.groups) {
+      declare(g.name, {SymKind::Group, int(groupDecls_.size()), 0, g.range, false, own});
+      groupDecls_.push_back(&g);
+    }
+    for (const auto& a : m.attributes) { declare(a.name, {SymKind::Attribute, int(attrDecls_.size()), 0, a.range, false, own}); attrDecls_.push_back(&a); }
+    for (const auto& s : m.scopes) { declare(s.name, {SymKind::Scope, int(scopeDecls_.size()), 0, s.range, false, own}); scopeDecls_.push_back(&s); }
+    for (const auto& s : m.series) {
+      declare(s.name, {SymKind::Series, int(p_->series.size()), 0, s.range, false, own});
+      ir::Series se{s.name, s.key, rt::unitNone()};
+      if (auto t = resolveType(s.unit); t && t->kind == ir::Kind::Num) se.unit = t->unit;
+      else if (t) d_.error(code::kTypeMismatch, s.unit.range, "a market series holds numbers with a unit (e.g. USD/t)");
+      p_->series.push_back(se);
+    }
+    for (const auto& l : m.lets) { declare(l.name, {SymKind::Def, int(defDecls_.size()), 0, l.range, false, own}); defDecls_.push_back(&l); }
+    for (const auto& s : m.schedules) { declare(s.name, {SymKind::Schedule, int(scheduleDecls_.size()), 0, s.range, false, own}); scheduleDecls_.push_back(&s); }
+    for (const auto& r : m.registries) { declare(r.name, {SymKind::Registry, int(registryDecls_.size()), 0, r.range, false, own}); registryDecls_.push_back(&r); }
+  }
+  // parties { role: members } declares one group per role and `parties` for their union; they are
+  // ordinary groups from here on (other groups may be built from them).
+  for (size_t mi = 0; mi < mods_.size(); ++mi) {
+    for (const auto& pd : mods_[mi].parties) {
+      auto all = std::make_unique<ast::GroupDecl>();
+      all->name = "parties";
+      all->range = pd.range;
+      std::unique_ptr<ast::GroupExpr> unionExpr;
+      for (const auto& role : pd.roles) {
+        auto g = std::make_unique<ast::GroupDecl>();
+        g->name = role.name;
+        g->range = role.range;
+        g->expr = std::make_unique<ast::GroupExpr>();
+        g->expr->kind = ast::GroupExpr::List;
+        g->expr->members = role.members;
+        g->expr->range = role.range;
+        auto ref = std::make_unique<ast::GroupExpr>();
+        ref->kind = ast::GroupExpr::Ref;
+        ref->name = role.name;
+        ref->range = role.range;
+        if (!unionExpr) unionExpr = std::move(ref);
+        else {
+          auto u = std::make_unique<ast::GroupExpr>();
+          u->kind = ast::GroupExpr::Binary;
+          u->op = '+';
+          u->range = pd.range;
+          u->lhs = std::move(unionExpr);
+          u->rhs = std::move(ref);
+          unionExpr = std::move(u);
+        }
+        declare(g->name, {SymKind::Group, int(groupDecls_.size()), 0, g->range, false, mi == 0});
+        groupDecls_.push_back(g.get());
+        synthetic_.push_back(std::move(g));
+      }
+      if (!unionExpr) continue;
+      all->expr = std::move(unionExpr);
+      declare("parties", {SymKind::Group, int(groupDecls_.size()), 0, all->range, false, false});
+      groupDecls_.push_back(all.get());
+      synthetic_.push_back(std::move(all));
+    }
+  }
+  groupState_.assign(groupDecls_.size(), 0);
+  defState_.assign(defDecls_.size(), 0);
+  p_->defs.resize(defDecls_.size());
+  p_->groups.resize(groupDecls_.size());
+}
+
+// ---- types ----------------------------------------------------------------------------------
+std::optional<ir::Type> Checker::resolveType(const ast::TypeRef& t) {
+  ir::Type ty;
+  if (t.isEnum) {
+    ty.kind = ir::Kind::Enum;
+    ty.enumId = int(p_->enums.size());
+    p_->enums.push_back({"", t.enumValues});
+    return ty;
+  }
+  const std::string& s = t.text;
+  if (s == "bool") return simple(ir::Kind::Bool);
+  if (s == "text") return simple(ir::Kind::Text);
+  if (s == "date") return simple(ir::Kind::Date);
+  if (s == "country") return simple(ir::Kind::Country);
+  if (s == "hs") return simple(ir::Kind::Hs);
+  if (s == "number") return numType(rt::unitNone());
+  if (auto* sym = lookup(s); sym && sym->kind == SymKind::Enumeration) {
+    ty.kind = ir::Kind::Enum;
+    ty.enumId = sym->index;
+    return ty;
+  }
+  if (auto u = rt::unitParse(s)) return numType(*u);
+  d_.error(code::kUnknownUnit, t.range, fmt::format("unknown type or unit '{}' (a unit like USD/t, or bool, text, date, country, number, one of {{...}})", s));
+  return std::nullopt;
+}
+
+int Checker::enumIndex(const std::string& name) const {
+  for (size_t i = 0; i < p_->enums.size(); ++i) if (p_->enums[i].first == name) return int(i);
+  return -1;
+}
+
+// ---- shipment schema --------------------------------------------------------------------------
+void Checker::buildSchema() {
+  auto& sc = p_->shipment;
+  auto add = [&](const char* name, rt::FieldKind k, bool required, rt::Unit u = {}, int enumId = -1) {
+    rt::FieldSpec f;
+    f.name = name;
+    f.kind = k;
+    f.required = required;
+    f.unit = u;
+    if (enumId >= 0) f.enumValues = p_->enums[enumId].second;
+    sc.add(f);
+  };
+  int mineral = enumIndex("mineral"), node = enumIndex("node");
+  add("id", rt::FieldKind::Text, false);
+  add("date", rt::FieldKind::Date, true);
+  add("hs", rt::FieldKind::Hs, true);
+  add("origin", rt::FieldKind::Country, true);
+  add("export_country", rt::FieldKind::Country, false);
+  add("exporter", rt::FieldKind::Text, false);
+  add("producer", rt::FieldKind::Text, false);
+  add("importer", rt::FieldKind::Text, false);
+  add("facility", rt::FieldKind::Text, false);
+  add("mineral", mineral >= 0 ? rt::FieldKind::Enum : rt::FieldKind::Text, false, {}, mineral);
+  add("node", node >= 0 ? rt::FieldKind::Enum : rt::FieldKind::Text, false, {}, node);
+  add("quantity", rt::FieldKind::Decimal, true, *rt::unitAtom("t"));
+  add("value", rt::FieldKind::Decimal, true, money_);
+  add("price_basis", rt::FieldKind::Text, false);
+  p_->fieldDefaults.assign(sc.fields.size(), 0);
+  p_->hasDefault.assign(sc.fields.size(), 0);
+  static const char* const kReserved[] = {"id", "date", "hs", "origin", "declared_origin", "export_country", "exporter",
+      "producer", "importer", "facility", "mineral", "node", "quantity", "value", "price_basis", "unit_price"};
+  for (const auto* a : attrDecls_) {
+    for (const char* r : kReserved)
+      if (a->name == r) d_.error(code::kDuplicate, a->range, fmt::format("'{}' is a standard shipment field", a->name));
+    auto t = resolveType(a->type);
+    rt::FieldSpec f;
+    f.name = a->name;
+    if (t) {
+      switch (t->kind) {
+        case ir::Kind::Num: f.kind = rt::FieldKind::Decimal; f.unit = t->unit; break;
+        case ir::Kind::Bool: f.kind = rt::FieldKind::Bool; break;
+        case ir::Kind::Date: f.kind = rt::FieldKind::Date; break;
+        case ir::Kind::Country: f.kind = rt::FieldKind::Country; break;
+        case ir::Kind::Enum: f.kind = rt::FieldKind::Enum; f.enumValues = p_->enums[t->enumId].second; break;
+        case ir::Kind::Hs: f.kind = rt::FieldKind::Hs; break;
+        default: f.kind = rt::FieldKind::Text; break;
+      }
+    }
+    int idx = sc.add(f);
+    attrField_.push_back(idx);
+    p_->fieldDefaults.push_back(0);
+    p_->hasDefault.push_back(0);
+    if (a->dflt && t) {
+      TExpr v = lowerValue(*a->dflt, &*t);
+      auto c = v.ok() ? constValue(v.node) : std::nullopt;
+      if (v.ok() && !c) d_.error(code::kTypeMismatch, a->dflt->range, "an attribute default must be a constant");
+      else if (v.ok() && !sameType(v.type, *t)) d_.error(code::kTypeMismatch, a->dflt->range, fmt::format("default is {}, attribute is {}", typeName(v.type), typeName(*t)));
+      else if (c) {
+        TExpr cv = t->kind == ir::Kind::Num ? convert(v, t->unit, a->dflt->range) : v;
+        if (cv.ok()) { p_->fieldDefaults[idx] = *constValue(cv.node); p_->hasDefault[idx] = 1; }
+      }
+    }
+  }
+}
+
+// ---- groups ---------------------------------------------------------------------------------
+void Checker::lowerGroupMembers(const std::vector<ast::Member>& ms, std::vector<ir::Membership>& out) {
+  for (const auto& m : ms) {
+    int32_t from = INT32_MIN, until = INT32_MAX;
+    if (m.from) from = parseDate(*m.from, m.fromRange);
+    if (m.until) until = parseDate(*m.until, m.untilRange);
+    if (m.from && m.until && until < from) d_.error(code::kDateOrder, m.range, fmt::format("'{}' leaves before it joins", m.name));
+    Symbol* s = lookup(m.name);
+    if (!s) { d_.error(code::kUndefined, m.range, fmt::format("unknown country or group '{}'", m.name)); continue; }
+    if (s->kind == SymKind::Country) {
+      const std::string& c = p_->countries[s->index];
+      out.push_back({rt::countryCode(c[0], c[1]), from, until});
+    } else if (s->kind == SymKind::Group) {
+      // Resolve through groupFrom: groups may be declared in any order and may form cycles.
+      std::vector<ir::Membership> inner;
+      ast::GroupExpr ref;
+      ref.kind = ast::GroupExpr::Ref;
+      ref.name = m.name;
+      ref.range = m.range;
+      groupFrom(ref, inner);
+      for (auto mm : inner) {
+        mm.from = std::max(mm.from, from);
+        mm.until = std::min(mm.until, until);
+        if (mm.from <= mm.until) out.push_back(mm);
+      }
+    } else {
+      d_.error(code::kWrongKind, m.range, fmt::format("'{}' is not a country or a group", m.name));
+    }
+  }
+}
+
+// Evaluates a group expression to a membership list. Returns 0, or -1 after an error.
+int Checker::groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out) {
+  switch (g.kind) {
+    case ast::GroupExpr::List: lowerGroupMembers(g.members, out); return 0;
+    case ast::GroupExpr::Ref: {
+      if (g.name.empty()) return 0;
+      Symbol* s = lookup(g.name);
+      if (!s) { d_.error(code::kUndefined, g.range, fmt::format("unknown group '{}'", g.name)); return -1; }
+      if (s->kind == SymKind::Country) {
+        const std::string& c = p_->countries[s->index];
+        out.push_back({rt::countryCode(c[0], c[1]), INT32_MIN, INT32_MAX});
+        return 0;
+      }
+      if (s->kind != SymKind::Group) { d_.error(code::kWrongKind, g.range, fmt::format("'{}' is not a group", g.name)); return -1; }
+      int i = s->index;
+      if (groupState_[i] == 1) { d_.error(code::kCycle, g.range, fmt::format("group '{}' is defined in terms of itself", g.name)); return -1; }
+      if (groupState_[i] == 0) {
+        groupState_[i] = 1;
+        std::vector<ir::Membership> ms;
+        groupFrom(*groupDecls_[i]->expr, ms);
+        p_->groups[i] = {groupDecls_[i]->name, ms};
+        groupState_[i] = 2;
+      }
+      out.insert(out.end(), p_->groups[i].members.begin(), p_->groups[i].members.end());
+      return 0;
+    }
+    case ast::GroupExpr::Binary: {
+      std::vector<ir::Membership> a, b;
+      if (groupFrom(*g.lhs, a) < 0 || groupFrom(*g.rhs, b) < 0) return -1;
+      if (g.op == '+') { out.insert(out.end(), a.begin(), a.end()); out.insert(out.end(), b.begin(), b.end()); return 0; }
+      // Difference and intersection work per country on day ranges.
+      for (const auto& x : a) {
+        std::vector<std::pair<int32_t, int32_t>> pieces{{x.from, x.until}};
+        std::vector<std::pair<int32_t, int32_t>> result;
+        if (g.op == '&') {
+          for (const auto& y : b)
+            if (y.country == x.country) {
+              int32_t f = std::max(x.from, y.from), u = std::min(x.until, y.until);
+              if (f <= u) out.push_back({x.country, f, u});
+            }
+          continue;
+        }
+        for (const auto& y : b) {
+          if (y.country != x.country) continue;
+          std::vector<std::pair<int32_t, int32_t>> next;
+          for (auto [f, u] : pieces) {
+            if (y.until < f || y.from > u) { next.push_back({f, u}); continue; }
+            if (y.from > f) next.push_back({f, y.from - 1});
+            if (y.until < u) next.push_back({y.until + 1, u});
+          }
+          pieces = next;
+        }
+        for (auto [f, u] : pieces) out.push_back({x.country, f, u});
+      }
+      return 0;
+    }
+  }
+  return 0;
+}
+
+void Checker::lowerGroups() {
+  for (size_t i = 0; i < groupDecls_.size(); ++i) {
+    ast::GroupExpr ref;
+    ref.kind = ast::GroupExpr::Ref;
+    ref.name = groupDecls_[i]->name;
+    ref.range = groupDecls_[i]->range;
+    std::vector<ir::Membership> tmp;
+    bool wasUsed = syms_[ref.name].used;
+    groupFrom(ref, tmp);
+    syms_[ref.name].used = wasUsed;  // resolving a group is not a use of it
+  }
+}
+
+// ---- schedules ------------------------------------------------------------------------------
+void Checker::lowerSchedules() {
+  for (const auto* s : scheduleDecls_) {
+    ir::Schedule sc;
+    sc.name = s->name;
+    sc.pos = pos(s->range);
+    if (s->kind == "linear") sc.linear = true;
+    else if (s->kind != "step") d_.error(code::kTypeMismatch, s->kindRange, fmt::format("unknown schedule kind '{}'; use step or linear", s->kind));
+    auto t = resolveType(s->type);
+    if (t && t->kind != ir::Kind::Num) { d_.error(code::kTypeMismatch, s->type.range, "a schedule holds numbers with a unit"); t.reset(); }
+    int32_t last = INT32_MIN;
+    for (const auto& pt : s->points) {
+      TExpr v = lowerValue(*pt.value, t ? &*t : nullptr);
+      if (!v.ok() || !t) continue;
+      if (v.type.kind != ir::Kind::Num || !v.type.unit.sameDimension(t->unit)) {
+        d_.error(code::kUnitMismatch, pt.value->range, fmt::format("schedule '{}' holds {}, this value is {}", s->name, typeName(*t), typeName(v.type)));
+        continue;
+      }
+      TExpr cv = convert(v, t->unit, pt.value->range);
+      auto c = cv.ok() ? constValue(cv.node) : std::nullopt;
+      if (!c) { d_.error(code::kTypeMismatch, pt.value->range, "schedule values must be constants"); continue; }
+      if (!pt.date) { sc.hasBefore = true; sc.before = *c; continue; }
+      int32_t d = parseDate(*pt.date, pt.range);
+      if (d <= last) d_.error(code::kScheduleOrder, pt.range, fmt::format("schedule dates must increase: {} is not after the previous point", *pt.date));
+      last = d;
+      sc.points.push_back({d, *c});
+    }
+    if (sc.points.empty()) d_.error(code::kScheduleOrder, s->range, fmt::format("schedule '{}' has no dated point", s->name));
+    p_->schedules.push_back(sc);
+  }
+}
+
+// ---- registries -----------------------------------------------------------------------------
+void Checker::lowerRegistries() {
+  for (const auto* r : registryDecls_) {
+    ir::Registry reg;
+    reg.name = r->name;
+    auto col = [&](const char* name, rt::FieldKind k, bool req, rt::Unit u = {}) {
+      rt::FieldSpec f;
+      f.name = name; f.kind = k; f.required = req; f.unit = u;
+      reg.columns.add(f);
+    };
+    if (!r->builtin.empty()) {
+      if (r->builtin != "ownership") {
+        d_.error(code::kUndefined, r->keyRange, fmt::format("unknown registry kind '{}'; the built-in kind is `ownership`", r->builtin));
+      } else {
+        reg.ownership = true;
+        if (ownershipRegistry_ >= 0) d_.error(code::kDuplicate, r->range, "an agreement declares one ownership registry");
+        ownershipRegistry_ = int(p_->registries.size());
+        col("entity", rt::FieldKind::Text, true);
+        col("owner", rt::FieldKind::Text, true);
+        col("share", rt::FieldKind::Decimal, true, *rt::unitAtom("%"));
+        col("country", rt::FieldKind::Country, false);
+      }
+    } else {
+      col(r->key.c_str(), rt::FieldKind::Text, true);
+      reg.effective = r->effective;
+      for (const auto& c : r->columns) {
+        if (c.name == r->key || (r->effective && (c.name == "from" || c.name == "until"))) {
+          d_.error(code::kDuplicate, c.range, fmt::format("column '{}' is already part of the registry", c.name));
+          continue;
+        }
+        auto t = resolveType(c.type);
+        rt::FieldSpec f;
+        f.name = c.name;
+        if (t) {
+          switch (t->kind) {
+            case ir::Kind::Num: f.kind = rt::FieldKind::Decimal; f.unit = t->unit; break;
+            case ir::Kind::Bool: f.kind = rt::FieldKind::Bool; break;
+            case ir::Kind::Date: f.kind = rt::FieldKind::Date; break;
+            case ir::Kind::Country: f.kind = rt::FieldKind::Country; break;
+            case ir::Kind::Enum: f.kind = rt::FieldKind::Enum; f.enumValues = p_->enums[t->enumId].second; break;
+            default: f.kind = rt::FieldKind::Text; break;
+          }
+        }
+        reg.columns.add(f);
+      }
+      if (r->effective) { col("from", rt::FieldKind::Date, false); col("until", rt::FieldKind::Date, false); }
+    }
+    p_->registries.push_back(reg);
+  }
+}
+
+// ---- scopes ---------------------------------------------------------------------------------
+void Checker::lowerScopes() {
+  for (const auto* s : scopeDecls_) {
+    ir::Scope sc;
+    sc.name = s->name;
+    auto resolve = [&](const std::vector<std::string>& names, const char* enumName, std::vector<int>& out) {
+      int ei = enumIndex(enumName);
+      for (const auto& n : names) {
+        if (n == "any") continue;
+        Symbol* sym = lookup(n);
+        if (ei < 0) { d_.error(code::kUndefined, s->range, fmt::format("no `{}` enumeration is declared (add `use std.minerals`)", enumName)); return; }
+        if (!sym || sym->kind != SymKind::EnumValue || sym->index != ei) {
+          d_.error(code::kUndefined, s->range, fmt::format("'{}' is not a {} (see the `{}` enumeration)", n, enumName, enumName));
+          continue;
+        }
+        out.push_back(sym->enumValue);
+      }
+    };
+    resolve(s->minerals, "mineral", sc.minerals);
+    resolve(s->nodes, "node", sc.nodes);
+    if (s->where) {
+      TExpr w = expectBool(*s->where);
+      if (w.ok()) sc.where = w.node;
+    }
+    p_->scopes.push_back(sc);
+  }
+}
+
+static std::vector<int> resolveScopes(Checker& c, const std::vector<std::string>& names, SourceRange r) {
+  std::vector<int> out;
+  for (const auto& n : names) {
+    Symbol* s = c.lookup(n);
+    if (!s || s->kind != SymKind::Scope) {
+      c.d_.error(code::kUndefined, r, fmt::format("'{}' is not a declared scope", n));
+      continue;
+    }
+    out.push_back(s->index);
+  }
+  return out;
+}
+
+// ---- origin rules -----------------------------------------------------------------------------
+void Checker::lowerOriginRules() {
+  for (const auto* rule : [&] { std::vector<const ast::OriginRule*> v; for (auto& m : mods_) for (auto& o : m.originRules) v.push_back(&o); return v; }()) {
+    ir::OriginRule o;
+    o.name = rule->name;
+    o.legal = rule->legal;
+    o.pos = pos(rule->range);
+    o.scopes = resolveScopes(*this, rule->scopes, rule->range);
+    TExpr w = expectBool(*rule->when);
+    ir::Type country = simple(ir::Kind::Country);
+    TExpr b = lowerValue(*rule->becomes, &country);
+    if (b.ok() && b.type.kind != ir::Kind::Country)
+      d_.error(code::kTypeMismatch, rule->becomes->range, fmt::format("an origin rule sets a country, not {}", typeName(b.type)));
+    if (w.ok()) o.when = uint32_t(w.node);
+    if (b.ok()) o.becomes = uint32_t(b.node);
+    p_->originRules.push_back(o);
+  }
+}
+
+// ---- measures -------------------------------------------------------------------------------
+void Checker::lowerMeasures() {
+  std::set<std::string> names;
+  for (const auto& m : mods_) {
+    int blockBase = int(p_->blocks.size());
+    for (const auto& b : m.blocks) p_->blocks.push_back({b.kind, b.label, {}});
+    for (const auto& md : m.measures) {
+      ir::Measure me;
+      me.name = md.name;
+      me.legal = md.legal;
+      me.pos = pos(md.range);
+      if (!names.insert(md.name).second || syms_.count(md.name))
+        d_.error(code::kDuplicate, md.range, fmt::format("'{}' is already defined", md.name));
+      me.scopes = resolveScopes(*this, md.scopes, md.range);
+      if (md.when) { TExpr w = expectBool(*md.when); if (w.ok()) me.when = w.node; }
+      locals_.emplace_back();
+      nextSlot_ = 0;
+      for (const auto& st : md.stmts) {
+        ir::Stmt s;
+        s.pos = pos(st.range);
+        s.label = st.label;
+        if (st.when) { TExpr w = expectBool(*st.when); if (w.ok()) s.when = w.node; }
+        switch (st.kind) {
+          case ast::Stmt::Let: {
+            s.kind = ir::Stmt::Let;
+            std::optional<ir::Type> t;
+            if (st.type) t = resolveType(*st.type);
+            TExpr v = lowerValue(*st.value, t ? &*t : nullptr);
+            if (!v.ok()) break;
+            if (t && t->kind == ir::Kind::Num && v.type.kind == ir::Kind::Num) v = convert(v, t->unit, st.value->range);
+            else if (t && !sameType(*t, v.type)) d_.error(code::kTypeMismatch, st.value->range, fmt::format("'{}' is declared {}, the value is {}", st.name, typeName(*t), typeName(v.type)));
+            if (!v.ok()) break;
+            if (locals_.back().count(st.name) || syms_.count(st.name))
+              d_.error(code::kDuplicate, st.range, fmt::format("'{}' is already defined", st.name));
+            s.slot = nextSlot_++;
+            s.value = v.node;
+            locals_.back()[st.name] = {s.slot, v.type};
+            break;
+          }
+          case ast::Stmt::Duty: {
+            s.kind = ir::Stmt::Duty;
+            TExpr v = lowerValue(*st.value);
+            if (!v.ok()) break;
+            if (v.type.kind != ir::Kind::Num || !v.type.unit.sameDimension(money_)) {
+              d_.error(code::kCurrency, st.value->range,
+                       fmt::format("a duty is an amount in {} (the currency of account), this is {}", p_->currency, typeName(v.type)));
+              break;
+            }
+            const ast::Expr& ve = *st.value;
+            if (ve.kind == ast::ExprKind::Binary && (ve.op == ast::BinOp::Mul || ve.op == ast::BinOp::Of)) {
+              // The line's rate and base: the factors as written (`90 % of value`).
+              const ir::Node& n = p_->nodes[v.node];
+              const ir::Node* mul = &n;
+              if (n.op == ir::Op::Scale) mul = &p_->nodes[p_->kids[n.kidsBegin]];
+              if (mul->op == ir::Op::Mul && mul->kidsCount == 2) {
+                s.rate = int(p_->kids[mul->kidsBegin]);
+                s.base = int(p_->kids[mul->kidsBegin + 1]);
+              }
+            }
+            v = convert(v, money_, st.value->range);
+            if (v.ok()) s.value = v.node;
+            break;
+          }
+          case ast::Stmt::Outcome:
+            s.kind = ir::Stmt::Outcome;
+            s.outcome = st.outcome == "admit" ? ir::OutcomeKind::Admit : st.outcome == "refuse" ? ir::OutcomeKind::Refuse
+                      : st.outcome == "detain" ? ir::OutcomeKind::Detain : ir::OutcomeKind::Licence;
+            break;
+          case ast::Stmt::Flag:
+            s.kind = ir::Stmt::Outcome;
+            s.outcome = ir::OutcomeKind::Flag;
+            break;
+        }
+        me.stmts.push_back(std::move(s));
+      }
+      me.slots = nextSlot_;
+      locals_.pop_back();
+      if (md.block >= 0) {
+        me.block = blockBase + md.block;
+        p_->blocks[me.block].measures.push_back(int(p_->measures.size()));
+      }
+      p_->measures.push_back(std::move(me));
+    }
+  }
+}
+
+void Checker::reportUnused() {
+  for (const auto& [name, s] : syms_) {
+    if (s.used || !s.fromAgreement) continue;
+    if (s.kind == SymKind::Country || s.kind == SymKind::EnumValue || s.kind == SymKind::Enumeration) continue;
+    if (name == "parties") continue;
+    // Attributes and registries are part of the agreement's input contract even when unused.
+    if (s.kind == SymKind::Attribute || s.kind == SymKind::Registry) continue;
+    d_.warning(code::kUnused, s.range, fmt::format("'{}' is defined but never used", name));
+  }
+}
+
+}  // namespace lode::sema

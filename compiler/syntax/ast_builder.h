@@ -1,0 +1,55 @@
+// Parse tree -> AST (internal to the syntax stage).
+#pragma once
+#include <memory>
+#include <vector>
+
+#include "LodeParser.h"
+#include "compiler/diag/diagnostics.h"
+#include "compiler/syntax/ast.h"
+
+namespace lode::syntax {
+
+class AstBuilder {
+  using P = lode_gen::LodeParser;
+
+ public:
+  // cpToByte maps ANTLR's code-point indices to byte offsets (empty when the file is pure ASCII).
+  AstBuilder(uint32_t file, const std::vector<uint32_t>& cpToByte, Diagnostics& diags);
+  ast::Module build(P::FileContext* f);
+
+ private:
+  void decl(P::DeclContext* d, ast::Module& m);
+  ast::Header header(P::AgreementDeclContext* a);
+  ast::Member member(P::MemberContext* c);
+  std::unique_ptr<ast::GroupExpr> groupExpr(P::GroupExprContext* c);
+  ast::TypeRef typeRef(P::TypeRefContext* c);
+  ast::ScopeDecl scope(P::ScopeDeclContext* s);
+  ast::ScheduleDecl schedule(P::ScheduleDeclContext* s);
+  ast::RegistryDecl registry(P::RegistryDeclContext* r);
+  ast::MeasureDecl measure(P::MeasureDeclContext* c, int block);
+  ast::Stmt stmt(P::StmtContext* c);
+  ast::Example example(P::ExampleDeclContext* c);
+  ast::FieldInit fieldInit(P::FieldInitContext* c);
+  ast::Expectation expectation(P::ExpectationContext* c);
+  ast::ExprPtr quantity(P::QuantityLitContext* q);
+  ast::ExprPtr expr(P::ExprContext* c);
+  ast::ExprPtr primary(P::PrimaryContext* c);
+  ast::ExprPtr make(ast::ExprKind k, antlr4::ParserRuleContext* c);
+  ast::ExprPtr binaryLike(ast::ExprKind k, antlr4::ParserRuleContext* c, P::ExprContext* l, P::ExprContext* r);
+  ast::ExprPtr bands(ast::ExprKind k, antlr4::ParserRuleContext* c, P::ExprContext* scrutinee,
+                     const std::vector<P::BandContext*>& list);
+
+  template <class N> N node(SourceRange r);
+  SourceRange rangeOf(antlr4::ParserRuleContext* c) const;
+  SourceRange rangeOf(antlr4::tree::TerminalNode* t) const;
+  SourceRange rangeOf(antlr4::Token* a, antlr4::Token* b) const;
+  uint32_t byteOf(size_t cp) const;
+  static std::string unquote(antlr4::tree::TerminalNode* t);
+
+  uint32_t file_;
+  const std::vector<uint32_t>& cpToByte_;
+  Diagnostics& diags_;
+  ast::NodeId nextId_;
+};
+
+}  // namespace lode::syntax
