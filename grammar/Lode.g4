@@ -62,7 +62,7 @@ groupDecl : GROUP IDENT ASSIGN groupExpr ;
 groupExpr
   : groupExpr op=(PLUS | MINUS | AMP) groupExpr                 # GroupBinary
   | LBRACK (member (COMMA member)*)? RBRACK                     # GroupList
-  | IDENT                                                       # GroupRef
+  | (IDENT | PARTIES)                                           # GroupRef
   | LPAREN groupExpr RPAREN                                     # GroupParen
   ;
 
@@ -81,7 +81,10 @@ typeRef
   ;
 typeAtom : IDENT | PERCENT | COUNTRY ;
 
-unitExpr : unitAtom ((SLASH | STAR) unitAtom)* ;
+// The predicate sits at the left edge of unitTail so it takes part in the loop decision:
+// `4550 USD/t * phase` stops the unit before `* phase`.
+unitExpr : unitAtom unitTail* ;
+unitTail : {_input->LA(2) == PERCENT || isUnitWord(_input->LT(2)->getText())}? (SLASH | STAR) unitAtom ;
 unitAtom : {isUnitWord(getCurrentToken()->getText())}? IDENT | PERCENT ;
 
 scopeDecl : SCOPE IDENT ASSIGN nameList (AT nameList)? (WHERE expr)? ;
@@ -106,7 +109,7 @@ registryDecl
 column : IDENT COLON typeRef ;
 
 // ---- 9. origin rules ---------------------------------------------------------------------------
-originRule : ORIGIN RULE IDENT STRING? (ON nameList)? WHEN expr BECOMES expr ;
+originRule : ORIGIN RULE IDENT STRING? (ON scopeList)? WHEN expr BECOMES expr ;
 
 // ---- 8. measures and how they combine -------------------------------------------------------
 measureDecl : MEASURE IDENT STRING? (ON scopeList)? (WHEN expr)? LBRACE stmt* RBRACE ;
@@ -182,7 +185,7 @@ primary
   | IDENT LPAREN (expr (COMMA expr)*)? RPAREN                   # CallExpr
   | primary LBRACK expr RBRACK                                  # IndexExpr
   | primary DOT IDENT                                           # FieldExpr
-  | (IDENT | ORIGIN)                                            # NameExpr
+  | (IDENT | ORIGIN | PARTIES)                                  # NameExpr
   | LBRACK (expr (COMMA expr)*)? RBRACK                         # ListExpr
   | LPAREN expr RPAREN                                          # ParenExpr
   ;

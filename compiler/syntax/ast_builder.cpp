@@ -122,7 +122,7 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     auto od = node<ast::OriginRule>(rangeOf(o));
     od.name = o->IDENT()->getText();
     od.legal = unquote(o->STRING());
-    if (o->nameList()) for (auto* id : o->nameList()->IDENT()) od.scopes.push_back(id->getText());
+    if (o->scopeList()) for (auto* id : o->scopeList()->IDENT()) od.scopes.push_back(id->getText());
     od.when = expr(o->expr(0));
     od.becomes = expr(o->expr(1));
     m.originRules.push_back(std::move(od));
@@ -193,7 +193,7 @@ std::unique_ptr<ast::GroupExpr> AstBuilder::groupExpr(P::GroupExprContext* c) {
     for (auto* m : l->member()) g->members.push_back(member(m));
   } else if (auto* r = dynamic_cast<P::GroupRefContext*>(c)) {
     g->kind = ast::GroupExpr::Ref;
-    g->name = r->IDENT()->getText();
+    g->name = r->getText();
   } else if (auto* p = dynamic_cast<P::GroupParenContext*>(c)) {
     return groupExpr(p->groupExpr());
   }
