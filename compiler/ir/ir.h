@@ -172,6 +172,7 @@ struct Program {
   std::vector<std::pair<std::string, std::vector<std::string>>> enums;
 
   std::vector<Node> nodes;
+  std::vector<rt::Unit> nodeUnits;  // unit of each numeric node (for reports); parallel to nodes
   std::vector<uint32_t> kids;
   std::vector<std::vector<std::string>> strLists;
   std::vector<SourceRange> positions;

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <utility>
 
 #include "runtime/date.h"
@@ -113,16 +114,19 @@ const char* roundingModeName(rt::RoundingMode m) {
 // Line amounts as printed in every format: rounded with the quantum's digits (never fewer).
 std::string lineRounded(const ir::Program& p, const rt::DutyLine& l) { return formatMoney(p, l.rounded); }
 
-std::optional<rt::Unit> unitOfStmtPart(const ir::Program& p, int node) {
-  return node >= 0 ? nodeUnit(p, node) : std::nullopt;
+std::optional<rt::Unit> unitOfStmtPart(const ir::Program& p, int node, uint32_t measure) {
+  return node >= 0 ? nodeUnit(p, node, static_cast<int>(measure)) : std::nullopt;
 }
 
-// Program::nodeUnits (one rt::Unit per IR node, filled by the checker) is requested from the lead
-// but not in ir.h yet. Detecting it at compile time lets this file pick the exact units up the day
-// the member appears, without a lockstep edit; until then the structural inference below is used.
+// The checker knows every node's type (its nodeTypes_ table) but ir::Program does not carry it yet;
+// Program::nodeTypes (ir::Type per node) or Program::nodeUnits (rt::Unit per node) is requested
+// from the lead. Detecting either member at compile time lets this file use the exact units the day
+// one appears, without a lockstep edit; until then the structural inference below is used.
 template <class P>
 const rt::Unit* declaredNodeUnit(const P& prog, size_t node) {
-  if constexpr (requires { prog.nodeUnits[node]; prog.nodeUnits.size(); }) {
+  if constexpr (requires { prog.nodeTypes[node].unit; prog.nodeTypes.size(); }) {
+    return node < prog.nodeTypes.size() ? &prog.nodeTypes[node].unit : nullptr;
+  } else if constexpr (requires { prog.nodeUnits[node]; prog.nodeUnits.size(); }) {
     return node < prog.nodeUnits.size() ? &prog.nodeUnits[node] : nullptr;
   } else {
     return nullptr;
@@ -131,7 +135,8 @@ const rt::Unit* declaredNodeUnit(const P& prog, size_t node) {
 
 bool sameUnitText(const rt::Unit& a, const rt::Unit& b) { return rt::unitText(a) == rt::unitText(b); }
 
-std::optional<rt::Unit> inferUnit(const ir::Program& p, uint32_t idx, int depth) {
+// `measure` (or -1) resolves Local nodes: slots are numbered per measure.
+std::optional<rt::Unit> inferUnit(const ir::Program& p, uint32_t idx, int measure, int depth) {
   if (idx >= p.nodes.size() || depth > 16) return std::nullopt;
   const ir::Node& n = p.nodes[idx];
   if (n.kind != ir::Kind::Num) return std::nullopt;
@@ -141,7 +146,7 @@ std::optional<rt::Unit> inferUnit(const ir::Program& p, uint32_t idx, int depth)
   auto common = [&](uint32_t first) -> std::optional<rt::Unit> {
     std::optional<rt::Unit> out;
     for (uint32_t k = first; k < n.kidsCount; ++k) {
-      auto u = inferUnit(p, kids[k], depth + 1);
+      auto u = inferUnit(p, kids[k], measure, depth + 1);
       if (!u) return std::nullopt;
       if (out && !sameUnitText(*out, *u)) return std::nullopt;
       out = std::move(u);
@@ -167,10 +172,16 @@ std::optional<rt::Unit> inferUnit(const ir::Program& p, uint32_t idx, int depth)
       return std::nullopt;
     case ir::Op::OwnedShare:
       return rt::unitParse("%");
+    case ir::Op::Local:
+      if (measure >= 0 && static_cast<size_t>(measure) < p.measures.size())
+        for (const ir::Stmt& st : p.measures[static_cast<size_t>(measure)].stmts)
+          if (st.kind == ir::Stmt::Let && st.slot == n.a && st.value >= 0)
+            return inferUnit(p, static_cast<uint32_t>(st.value), measure, depth + 1);
+      return std::nullopt;
     case ir::Op::Neg:
     case ir::Op::Abs:
     case ir::Op::Round:
-      return n.kidsCount > 0 ? inferUnit(p, kids[0], depth + 1) : std::nullopt;
+      return n.kidsCount > 0 ? inferUnit(p, kids[0], measure, depth + 1) : std::nullopt;
     case ir::Op::Add:
     case ir::Op::Sub:
     case ir::Op::Min:
@@ -183,7 +194,7 @@ std::optional<rt::Unit> inferUnit(const ir::Program& p, uint32_t idx, int depth)
       if (n.a >= p.bandTables.size()) return std::nullopt;
       std::optional<rt::Unit> out;
       for (const ir::Band& b : p.bandTables[n.a].bands) {
-        auto u = inferUnit(p, b.value, depth + 1);
+        auto u = inferUnit(p, b.value, measure, depth + 1);
         if (!u || (out && !sameUnitText(*out, *u))) return std::nullopt;
         out = std::move(u);
       }
@@ -250,9 +261,9 @@ std::string errorMessage(const rt::EvalError& e) {
 
 std::string countryOrEmpty(int64_t packed) { return packed == 0 ? std::string() : rt::countryText(packed); }
 
-std::optional<rt::Unit> nodeUnit(const ir::Program& p, int node) {
+std::optional<rt::Unit> nodeUnit(const ir::Program& p, int node, int measure) {
   if (node < 0) return std::nullopt;
-  return inferUnit(p, static_cast<uint32_t>(node), 0);
+  return inferUnit(p, static_cast<uint32_t>(node), measure, 0);
 }
 
 std::string formatWithUnit(int64_t raw, const std::optional<rt::Unit>& unit) {
@@ -306,11 +317,11 @@ void appendAssessmentJson(std::string& out, const ir::Program& p, const SourceMa
     appendJsonStringOrNull(out, s ? std::string_view(s->label) : std::string_view());
     out += ',';
     appendKey(out, "rate");
-    if (l.hasRate) appendJsonString(out, formatWithUnit(l.rate, unitOfStmtPart(p, s ? s->rate : -1)));
+    if (l.hasRate) appendJsonString(out, formatWithUnit(l.rate, unitOfStmtPart(p, s ? s->rate : -1, l.measure)));
     else out += "null";
     out += ',';
     appendKey(out, "base");
-    if (l.hasRate) appendJsonString(out, formatWithUnit(l.base, unitOfStmtPart(p, s ? s->base : -1)));
+    if (l.hasRate) appendJsonString(out, formatWithUnit(l.base, unitOfStmtPart(p, s ? s->base : -1, l.measure)));
     else out += "null";
     out += ',';
     appendKey(out, "amount");
@@ -535,6 +546,52 @@ std::string measureHeading(const ir::Program& p, const SourceManager& sm, size_t
   return h;
 }
 
+// The source text at a position id, on one line with runs of blanks squeezed.
+std::string sourceSnippet(const ir::Program& p, const SourceManager& sm, uint32_t pos) {
+  if (pos >= p.positions.size()) return {};
+  const SourceRange& r = p.positions[pos];
+  if (r.file >= sm.size()) return {};
+  const std::string& text = sm.text(r.file);
+  std::string out;
+  for (uint32_t i = r.begin; i < r.end && i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    if (c == ' ' && (out.empty() || out.back() == ' ')) continue;
+    out += c;
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+// A measure-level `let` traced without its name: read the name from the statement's source.
+std::string letName(const ir::Program& p, const SourceManager& sm, uint32_t pos) {
+  std::string src = sourceSnippet(p, sm, pos);
+  if (src.rfind("let ", 0) == 0) {
+    size_t e = 4;
+    while (e < src.size() && (std::isalnum(static_cast<unsigned char>(src[e])) || src[e] == '_')) ++e;
+    if (e > 4) return src.substr(4, e - 4);
+  }
+  return src;
+}
+
+// Traced values are bare numbers; add the unit when it is known.
+std::string withUnit(const std::string& value, const std::optional<rt::Unit>& unit) {
+  if (!unit || rt::decParse(value).code != rt::ErrCode::Ok) return value;
+  return formatWithUnit(rt::decParse(value).raw, unit);
+}
+
+std::string letValue(const ir::Program& p, uint32_t measure, uint32_t pos, const std::string& value) {
+  for (const ir::Stmt& st : p.measures[measure].stmts)
+    if (st.kind == ir::Stmt::Let && st.pos == pos) return withUnit(value, nodeUnit(p, st.value, static_cast<int>(measure)));
+  return value;
+}
+
+std::string defValue(const ir::Program& p, const std::string& name, const std::string& value) {
+  for (const ir::Def& d : p.defs)
+    if (d.name == name) return withUnit(value, d.type.kind == ir::Kind::Num ? std::optional<rt::Unit>(d.type.unit) : std::nullopt);
+  return value;
+}
+
 std::string scopeNames(const ir::Program& p, const std::vector<int>& scopes) {
   std::string s;
   for (int sc : scopes) {
@@ -574,34 +631,44 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
   // -- sort trace events into stories per origin rule and measure
   std::vector<RuleStory> rules(p.originRules.size());
   std::vector<MeasureStory> measures(p.measures.size());
-  // Value events carry the clause index but not whether it is a rule or a measure. Origin rules all
-  // run before the first measure, so until a measure event shows up values are held and given to the
-  // next decision (rule or measure); after that they belong to the measure they name.
+  // How events map to clauses (see the contract in report.h):
+  //  - Origin rules run first, in order, and each ends with one decision event: OriginRule when it
+  //    fires, else ScopeMiss / ConditionFalse carrying the rule's index. Those share their kinds with
+  //    measure events, so the decisions are matched to rules in rule order until the rules are done.
+  //  - A named Value is a definition computed on first use; its clause says nothing, so it goes to
+  //    the event that follows it (the decision or statement that needed it). An unnamed Value is a
+  //    measure's `let` (clause = the measure), named from its source text.
+  size_t nextRule = 0;
   std::vector<std::pair<std::string, std::string>> pending;
-  bool inMeasures = false;
   auto takePending = [&](std::vector<std::pair<std::string, std::string>>& into) {
     for (auto& v : pending) into.push_back(std::move(v));
     pending.clear();
   };
   for (const rt::TraceEvent& t : a.trace) {
-    if (t.kind == rt::TraceEvent::OriginRule) {
+    if (t.kind == rt::TraceEvent::Value) {
+      if (t.name.empty() && t.clause < measures.size())
+        measures[t.clause].values.emplace_back(letName(p, sm, t.pos), letValue(p, t.clause, t.pos, t.value));
+      else
+        pending.emplace_back(t.name, defValue(p, t.name, t.value));
+      continue;
+    }
+    bool ruleDecision = t.kind == rt::TraceEvent::OriginRule ||
+                        (nextRule < rules.size() && t.clause == nextRule &&
+                         (t.kind == rt::TraceEvent::ScopeMiss || t.kind == rt::TraceEvent::ConditionFalse));
+    if (ruleDecision) {
       if (t.clause >= rules.size()) continue;
       RuleStory& r = rules[t.clause];
       takePending(r.values);
-      if (t.name == "scope") r.state = RuleStory::ScopeMiss;
-      else if (t.name == "condition") r.state = RuleStory::ConditionFalse;
-      else {
+      if (t.kind == rt::TraceEvent::OriginRule) {
         r.state = RuleStory::Fired;
         r.becomes = t.value;
+      } else {
+        r.state = t.kind == rt::TraceEvent::ScopeMiss ? RuleStory::ScopeMiss : RuleStory::ConditionFalse;
       }
+      nextRule = t.clause + 1;
       continue;
     }
-    if (t.kind == rt::TraceEvent::Value) {
-      if (inMeasures && t.clause < measures.size()) measures[t.clause].values.emplace_back(t.name, t.value);
-      else pending.emplace_back(t.name, t.value);
-      continue;
-    }
-    inMeasures = true;
+    nextRule = rules.size();  // the first measure event ends the origin phase
     if (t.clause >= measures.size()) continue;
     MeasureStory& m = measures[t.clause];
     takePending(m.values);
@@ -634,6 +701,15 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
   for (const rt::OutcomeRec& o : a.outcomes)
     if (o.measure < measures.size() && measures[o.measure].state == MeasureStory::NotEvaluated)
       measures[o.measure].state = MeasureStory::Applied;
+  // A shadowed measure names the block member that fired before it.
+  for (size_t m = 0; m < measures.size(); ++m) {
+    if (measures[m].state != MeasureStory::Shadowed || !measures[m].shadowedBy.empty()) continue;
+    for (size_t e = 0; e < m; ++e)
+      if (p.measures[e].block == p.measures[m].block && measures[e].state == MeasureStory::Applied) {
+        measures[m].shadowedBy = p.measures[e].name;
+        break;
+      }
+  }
 
   // -- origin
   out += "\nOrigin\n";
@@ -657,6 +733,7 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
         break;
       case RuleStory::NoEvent:
         if (static_cast<int>(r) == a.originRule) out += fmt::format("  rule {} applies\n", head);
+        else if (!a.ok()) out += fmt::format("  rule {} was not evaluated (see the errors below)\n", head);
         else out += fmt::format("  rule {} does not change the origin\n", head);
         break;
     }
@@ -687,8 +764,8 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
       std::string label = s && !s->label.empty() ? fmt::format("duty \"{}\"", s->label) : "duty";
       std::string calc;
       if (l.hasRate)
-        calc = fmt::format("{} x {} = ", formatWithUnit(l.rate, unitOfStmtPart(p, s ? s->rate : -1)),
-                           formatWithUnit(l.base, unitOfStmtPart(p, s ? s->base : -1)));
+        calc = fmt::format("{} x {} = ", formatWithUnit(l.rate, unitOfStmtPart(p, s ? s->rate : -1, l.measure)),
+                           formatWithUnit(l.base, unitOfStmtPart(p, s ? s->base : -1, l.measure)));
       std::string exact = rt::decFormat(l.amount) + (p.currency.empty() ? "" : " " + p.currency);
       if (l.rounded != l.amount)
         out += fmt::format("    {}: {}{}, rounded to {}\n", label, calc, exact, formatMoneyUnit(p, l.rounded));

@@ -34,10 +34,10 @@ std::string errorMessage(const rt::EvalError& e);
 std::string countryOrEmpty(int64_t packed);
 
 // The unit of a numeric IR node, when it can be known. ir::Node stores no unit, so this uses
-// Program::nodeUnits once that table exists (see report.cpp) and otherwise infers the unit from the
-// node's source (a shipment field, a typed definition, a series, a registry column, ...).
-// nullopt when unknown: callers then print the bare number.
-std::optional<rt::Unit> nodeUnit(const ir::Program& p, int node);
+// Program::nodeTypes / nodeUnits once such a table exists (see report.cpp) and otherwise infers the
+// unit from the node's source (a shipment field, a typed definition, a series, a registry column, a
+// measure's `let` when `measure` is given, ...). nullopt when unknown: callers print the bare number.
+std::optional<rt::Unit> nodeUnit(const ir::Program& p, int node, int measure = -1);
 // "90 %", "40000 USD", or just "16400" when the unit is unknown or dimensionless.
 std::string formatWithUnit(int64_t raw, const std::optional<rt::Unit>& unit);
 
@@ -86,19 +86,19 @@ std::string rowErrorText(const rt::RowError& e);
 
 // The derivation in words, for a customs officer: the shipment, how its origin was settled, which
 // measures applied (their values, duty lines and outcomes), which did not and why, errors, total.
-// Needs an assessment evaluated with trace = true. Reads these trace events (clause = index of the
-// origin rule for OriginRule, else of the measure):
-//   OriginRule      a rule was considered. name "" (or "applied") = it fired and value is the origin
-//                   it set; name "scope" = shipment outside its scopes; "condition" = `when` false.
-//   ScopeMiss       the measure's scopes do not contain the shipment.
-//   ConditionFalse  the measure's `when` is false (pos = the condition).
-//   Applied         the measure applies.
-//   Value           name = value computed while deciding/pricing (let, reference), value = text.
+// Needs an assessment evaluated with trace = true. Reads the interpreter's trace events:
+//   OriginRule      clause = rule: it fired; value = the origin it gives (country code).
+//   ScopeMiss       clause = rule or measure: the shipment is in none of its scopes.
+//   ConditionFalse  clause = rule or measure: its `when` is false.
+//                   (Rules run first, in order, each ending with one of these three events; that
+//                   is how a rule's ScopeMiss is told from a measure's.)
+//   Applied         clause = measure: it applies.
+//   Value           name = a definition computed on first use (its clause is not used), or
+//                   name "" = a `let` of measure `clause` at statement `pos`; value = the number.
 //   DutyLine        a duty line was produced (details come from Assessment::lines).
 //   DutySkipped     a duty statement's own `when` was false (pos = the statement).
 //   Outcome         an outcome/flag fired (details come from Assessment::outcomes).
-//   Shadowed        the measure would apply but an earlier measure of its `first` block fired;
-//                   name = that measure's name (optional).
+//   Shadowed        an earlier measure of the measure's `first` block fired (name = it, optional).
 // Measures without any event are reported as "not evaluated" (e.g. after an error).
 std::string explainText(const ir::Program& p, const SourceManager& sm, const rt::Record& shipment,
                         const rt::Assessment& a);

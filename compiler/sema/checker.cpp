@@ -40,6 +40,7 @@ std::unique_ptr<ir::Program> Checker::run(bool requireHeader) {
                fmt::format("tariff-rate quota '{}' is not yet supported: quota allocation arrives with the quota issue", q.name));
   reportUnused();
   if (d_.hasErrors()) return nullptr;
+  p_->nodeUnits.resize(p_->nodes.size());
   return std::move(p_);
 }
 

@@ -89,7 +89,13 @@ class Checker {
   uint32_t pos(SourceRange r);
   int emit(ir::Node n, std::initializer_list<int> kids = {});
   int emitN(ir::Node n, const std::vector<int>& kids);
-  TExpr value(int node, ir::Type t, SourceRange r) { TExpr x; x.cat = TExpr::Value; x.node = node; x.type = std::move(t); x.range = r; return x; }
+  TExpr value(int node, ir::Type t, SourceRange r) {
+    if (t.kind == ir::Kind::Num) {
+      if (p_->nodeUnits.size() < p_->nodes.size()) p_->nodeUnits.resize(p_->nodes.size());
+      p_->nodeUnits[node] = t.unit;
+    }
+    TExpr x; x.cat = TExpr::Value; x.node = node; x.type = std::move(t); x.range = r; return x;
+  }
   TExpr bad(SourceRange r) { TExpr x; x.range = r; return x; }
   ir::Type numType(const rt::Unit& u) const { ir::Type t; t.kind = ir::Kind::Num; t.unit = u; return t; }
   ir::Type simple(ir::Kind k) const { ir::Type t; t.kind = k; return t; }
