@@ -129,7 +129,8 @@ int64_t Frame::evalSchedule(const ir::Node& n) {
   const ir::SchedulePoint& a = pts[k - 1];
   if (!s.linear || k == pts.size() || a.date == date_) return a.value;
   const ir::SchedulePoint& b = pts[k];
-  int64_t diff = check(rt::decSub(b.value, a.value, &diff), diff, n.pos);
+  int64_t diff = 0;
+  check(rt::decSub(b.value, a.value, &diff), 0, n.pos);
   int64_t part = 0;
   check(rt::decMulRatio(diff, date_ - a.date, b.date - a.date, &part), 0, n.pos);
   int64_t v = 0;

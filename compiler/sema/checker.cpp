@@ -107,7 +107,7 @@ void Checker::checkHeader(bool requireHeader) {
     if (r.mode == "half_even") ro.mode = rt::RoundingMode::HalfEven;
     else if (r.mode == "half_up") ro.mode = rt::RoundingMode::HalfUp;
     else if (r.mode == "down") ro.mode = rt::RoundingMode::Down;
-    else d_.error(code::kRounding, r.range, fmt::format("unknown rounding mode '{}'; use half_even, half_up or down", r.mode));
+    else d_.error(code::kRounding, r.modeRange, fmt::format("unknown rounding mode '{}'; use half_even, half_up or down", r.mode));
     ro.perLine = r.stage == "per line";
     if (r.stage != "per line" && r.stage != "on total")
       d_.error(code::kRounding, r.range, fmt::format("unknown rounding stage '{}'; use `per line` or `on total`", r.stage));
@@ -120,8 +120,8 @@ void Checker::checkHeader(bool requireHeader) {
   }
   if (h.inForce) p_->inForce = parseDate(*h.inForce, h.inForceRange);
   if (h.expiry) {
-    p_->expiry = parseDate(*h.expiry, h.inForceRange);
-    if (p_->expiry < p_->inForce) d_.error(code::kDateOrder, h.inForceRange, "the agreement expires before it enters into force");
+    p_->expiry = parseDate(*h.expiry, h.expiryRange);
+    if (p_->expiry < p_->inForce) d_.error(code::kDateOrder, h.expiryRange, "the agreement expires before it enters into force");
   }
 }
 
@@ -158,7 +158,7 @@ void Checker::collectDeclarations() {
     for (const auto& s : m.scopes) { declare(s.name, {SymKind::Scope, int(scopeDecls_.size()), 0, s.range, false, own}); scopeDecls_.push_back(&s); }
     for (const auto& s : m.series) {
       declare(s.name, {SymKind::Series, int(p_->series.size()), 0, s.range, false, own});
-      ir::Series se{s.name, s.key, rt::unitNone()};
+      ir::Series se{s.name, s.key, rt::unitInvalid()};  // stays invalid after an error: uses stay quiet
       if (auto t = resolveType(s.unit); t && t->kind == ir::Kind::Num) se.unit = t->unit;
       else if (t) d_.error(code::kTypeMismatch, s.unit.range, "a market series holds numbers with a unit (e.g. USD/t)");
       p_->series.push_back(se);
@@ -436,6 +436,7 @@ void Checker::lowerSchedules() {
       auto c = cv.ok() ? constValue(cv.node) : std::nullopt;
       if (!c) { d_.error(code::kTypeMismatch, pt.value->range, "schedule values must be constants"); continue; }
       if (!pt.date) { sc.hasBefore = true; sc.before = *c; continue; }
+      if (!rt::dateParse(*pt.date)) { parseDate(*pt.date, pt.range); continue; }
       int32_t d = parseDate(*pt.date, pt.range);
       if (d <= last) d_.error(code::kScheduleOrder, pt.range, fmt::format("schedule dates must increase: {} is not after the previous point", *pt.date));
       last = d;

@@ -17,6 +17,7 @@ static ir::Node mkNode(Op op, Kind k, uint32_t pos) {
 }
 
 TExpr Checker::lowerSeriesCall(const ast::Expr& e, ir::SeriesFn fn, const TExpr& series) {
+  if (rt::unitIsInvalid(p_->series[series.index].unit)) return bad(e.range);  // already reported
   ir::Node n = mkNode(Op::SeriesAgg, Kind::Num, pos(e.range));
   n.a = uint32_t(series.index);
   n.b = uint8_t(fn);

@@ -217,6 +217,16 @@ TExpr Checker::lowerName(const ast::Expr& e, const ir::Type* expect) {
     if (f >= 0 && f < ir::kStdFieldCount) return fieldRef(f, e.range);
   }
   Symbol* s = lookup(n);
+  if (!s && expect && expect->kind == Kind::Enum && expect->enumId >= 0) {
+    // A value of an anonymous `one of { ... }` type is named where that type is expected.
+    const auto& vals = p_->enums[expect->enumId].second;
+    for (size_t i = 0; i < vals.size(); ++i)
+      if (vals[i] == n) {
+        ir::Node node = mk(Op::Const, Kind::Enum, pos(e.range));
+        node.imm = int64_t(i);
+        return value(emit(node), *expect, e.range);
+      }
+  }
   if (!s) {
     d_.error(code::kUndefined, e.range, fmt::format("'{}' is not defined", n));
     return bad(e.range);

@@ -88,10 +88,10 @@ struct Header : Node {
   std::vector<std::string> legal;
   std::optional<std::string> currency;
   SourceRange currencyRange;
-  struct Rounding { std::string mode; ExprPtr quantum; std::string stage; SourceRange range; };
+  struct Rounding { std::string mode; ExprPtr quantum; std::string stage; SourceRange range, modeRange; };
   std::optional<Rounding> rounding;
   std::optional<std::string> inForce, expiry;
-  SourceRange inForceRange;
+  SourceRange inForceRange, expiryRange;
 };
 
 struct Use : Node { std::string path; bool isFile = false; };

@@ -156,14 +156,15 @@ ast::Header AstBuilder::header(P::AgreementDeclContext* a) {
       ast::Header::Rounding rd;
       rd.range = rangeOf(r);
       rd.mode = r->IDENT(0)->getText();
+      rd.modeRange = rangeOf(r->IDENT(0));
       rd.quantum = quantity(r->quantityLit());
       rd.stage = r->PER() ? "per " + r->IDENT(1)->getText() : "on total";
       h.rounding = std::move(rd);
     } else if (auto* f = dynamic_cast<P::HeaderInForceContext*>(item)) {
       auto dates = f->DATE();
       h.inForce = dates[0]->getText();
-      h.inForceRange = rangeOf(f);
-      if (dates.size() > 1) h.expiry = dates[1]->getText();
+      h.inForceRange = rangeOf(dates[0]);
+      if (dates.size() > 1) { h.expiry = dates[1]->getText(); h.expiryRange = rangeOf(dates[1]); }
     }
   }
   return h;

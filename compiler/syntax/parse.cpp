@@ -49,6 +49,21 @@ class ErrorListener : public antlr4::BaseErrorListener {
       diags_.error(code::kBadChar, r, fmt::format("unexpected character {} (not part of any lode token)", describe(tok)));
       return;
     }
+    // A word right after a number that is not a unit word: say so (the grammar only takes unit words).
+    if (tok->getType() == lode_gen::LodeLexer::IDENT) {
+      if (auto* parser = dynamic_cast<antlr4::Parser*>(rec)) {
+        auto* ts = parser->getTokenStream();
+        for (long i = long(tok->getTokenIndex()) - 1; i >= 0; --i) {
+          antlr4::Token* prev = ts->get(size_t(i));
+          if (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+          if (prev->getType() == lode_gen::LodeLexer::NUMBER) {
+            diags_.error(code::kUnknownUnit, r, fmt::format("unknown unit '{}' (units: t, kg, g, lb, mAh, kWh, l, tCO2, pcs, %, days, or a currency like USD)", tok->getText()));
+            return;
+          }
+          break;
+        }
+      }
+    }
     // ANTLR's own wording names internal token types; keep only the "expecting" set, translated.
     std::string expected;
     auto pos = msg.find("expecting ");
