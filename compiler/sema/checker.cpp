@@ -245,6 +245,22 @@ int Checker::enumIndex(const std::string& name) const {
   return -1;
 }
 
+// The run-time column for a value of type t (shipment attributes and registry columns).
+rt::FieldSpec Checker::specFor(const std::string& name, const ir::Type& t) const {
+  rt::FieldSpec f;
+  f.name = name;
+  switch (t.kind) {
+    case ir::Kind::Num: f.kind = rt::FieldKind::Decimal; f.unit = t.unit; break;
+    case ir::Kind::Bool: f.kind = rt::FieldKind::Bool; break;
+    case ir::Kind::Date: f.kind = rt::FieldKind::Date; break;
+    case ir::Kind::Country: f.kind = rt::FieldKind::Country; break;
+    case ir::Kind::Enum: f.kind = rt::FieldKind::Enum; f.enumValues = p_->enums[t.enumId].second; break;
+    case ir::Kind::Hs: f.kind = rt::FieldKind::Hs; break;
+    default: f.kind = rt::FieldKind::Text; break;
+  }
+  return f;
+}
+
 // ---- shipment schema --------------------------------------------------------------------------
 void Checker::buildSchema() {
   auto& sc = p_->shipment;
@@ -280,19 +296,7 @@ void Checker::buildSchema() {
     for (const char* r : kReserved)
       if (a->name == r) d_.error(code::kDuplicate, a->range, fmt::format("'{}' is a standard shipment field", a->name));
     auto t = resolveType(a->type);
-    rt::FieldSpec f;
-    f.name = a->name;
-    if (t) {
-      switch (t->kind) {
-        case ir::Kind::Num: f.kind = rt::FieldKind::Decimal; f.unit = t->unit; break;
-        case ir::Kind::Bool: f.kind = rt::FieldKind::Bool; break;
-        case ir::Kind::Date: f.kind = rt::FieldKind::Date; break;
-        case ir::Kind::Country: f.kind = rt::FieldKind::Country; break;
-        case ir::Kind::Enum: f.kind = rt::FieldKind::Enum; f.enumValues = p_->enums[t->enumId].second; break;
-        case ir::Kind::Hs: f.kind = rt::FieldKind::Hs; break;
-        default: f.kind = rt::FieldKind::Text; break;
-      }
-    }
+    rt::FieldSpec f = t ? specFor(a->name, *t) : rt::FieldSpec{a->name};
     int idx = sc.add(f);
     attrField_.push_back(idx);
     p_->fieldDefaults.push_back(0);
@@ -478,18 +482,7 @@ void Checker::lowerRegistries() {
           continue;
         }
         auto t = resolveType(c.type);
-        rt::FieldSpec f;
-        f.name = c.name;
-        if (t) {
-          switch (t->kind) {
-            case ir::Kind::Num: f.kind = rt::FieldKind::Decimal; f.unit = t->unit; break;
-            case ir::Kind::Bool: f.kind = rt::FieldKind::Bool; break;
-            case ir::Kind::Date: f.kind = rt::FieldKind::Date; break;
-            case ir::Kind::Country: f.kind = rt::FieldKind::Country; break;
-            case ir::Kind::Enum: f.kind = rt::FieldKind::Enum; f.enumValues = p_->enums[t->enumId].second; break;
-            default: f.kind = rt::FieldKind::Text; break;
-          }
-        }
+        rt::FieldSpec f = t ? specFor(c.name, *t) : rt::FieldSpec{c.name};
         reg.columns.add(f);
       }
       if (r->effective) { col("from", rt::FieldKind::Date, false); col("until", rt::FieldKind::Date, false); }
