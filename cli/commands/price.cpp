@@ -41,11 +41,10 @@ bool endsWith(const std::string& s, std::string_view suf) {
 rt::RecordFormat inputFormatOf(const PriceOptions& o) {
   if (o.inputFormat == "csv") return rt::RecordFormat::Csv;
   if (o.inputFormat == "jsonl") return rt::RecordFormat::Jsonl;
-  if (endsWith(o.shipments, ".csv")) return rt::RecordFormat::Csv;
+  // As docs/formats.md says: JSON Lines by extension, CSV for everything else (stdin included).
   if (endsWith(o.shipments, ".jsonl") || endsWith(o.shipments, ".ndjson") || endsWith(o.shipments, ".json"))
     return rt::RecordFormat::Jsonl;
-  throw UsageError(fmt::format("cannot tell the format of '{}' from its name; add --input-format csv|jsonl",
-                               o.shipments));
+  return rt::RecordFormat::Csv;
 }
 
 // Owns the output stream; stdout is never closed.
@@ -59,8 +58,6 @@ struct Output {
 
 int runPrice(const PriceOptions& o) {
   if (o.trace && o.format != "jsonl") throw UsageError("--trace needs --format jsonl (a trace does not fit a CSV cell)");
-  if (o.shipments == "-" && o.inputFormat.empty())
-    throw UsageError("reading shipments from stdin needs --input-format csv|jsonl");
   rt::RecordFormat inFmt = inputFormatOf(o);
 
   CompileOptions copts;
@@ -180,13 +177,13 @@ void addPriceCommand(CLI::App& app, int& rc) {
   auto o = std::make_shared<PriceOptions>();
   CLI::App* sub = app.add_subcommand("price", "Evaluate a file of shipments, one result line per shipment");
   sub->add_option("AGREEMENT", o->agreement, "Agreement file (.lode)")->required();
-  sub->add_option("-s,--shipments", o->shipments, "Shipments (.csv, .jsonl/.ndjson/.json, or - for stdin)")
+  sub->add_option("-s,--shipments", o->shipments, "Shipments: .jsonl/.ndjson/.json are JSON Lines, anything else CSV; - reads stdin")
       ->required();
   sub->add_option("-m,--market", o->market, "Market observations CSV: series,date,value");
   sub->add_option("-r,--registry", o->registries, "Registry CSV as NAME=FILE, or FILE named after the registry; repeatable")
       ->allow_extra_args(false);  // one file per --registry, so a following AGREEMENT is not swallowed
   sub->add_option("-f,--format", o->format, "Output format (default jsonl)")->check(CLI::IsMember({"jsonl", "csv"}));
-  sub->add_option("--input-format", o->inputFormat, "Shipments format when the file name does not tell")
+  sub->add_option("--input-format", o->inputFormat, "Override the shipments format chosen from the file name")
       ->check(CLI::IsMember({"csv", "jsonl"}));
   sub->add_option("-o,--out", o->out, "Write results to FILE instead of stdout");
   sub->add_flag("--trace", o->trace, "Add the derivation (\"trace\") to every JSON line");

@@ -19,19 +19,22 @@ namespace {
 
 void appendJsonString(std::string& out, std::string_view s) {
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  size_t run = 0;  // start of the pending run of characters that need no escape (appended in one go)
+  for (size_t i = 0; i < s.size(); ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;  // UTF-8 bytes pass through unchanged
+    out.append(s.data() + run, i - run);
+    run = i + 1;
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
       case '\n': out += "\\n"; break;
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) out += fmt::format("\\u{:04x}", c);
-        else out += ch;  // UTF-8 passes through unchanged
+      default: out += fmt::format("\\u{:04x}", c);
     }
   }
+  out.append(s.data() + run, s.size() - run);
   out += '"';
 }
 
@@ -118,21 +121,6 @@ std::optional<rt::Unit> unitOfStmtPart(const ir::Program& p, int node, uint32_t 
   return node >= 0 ? nodeUnit(p, node, static_cast<int>(measure)) : std::nullopt;
 }
 
-// The checker knows every node's type (its nodeTypes_ table) but ir::Program does not carry it yet;
-// Program::nodeTypes (ir::Type per node) or Program::nodeUnits (rt::Unit per node) is requested
-// from the lead. Detecting either member at compile time lets this file use the exact units the day
-// one appears, without a lockstep edit; until then the structural inference below is used.
-template <class P>
-const rt::Unit* declaredNodeUnit(const P& prog, size_t node) {
-  if constexpr (requires { prog.nodeTypes[node].unit; prog.nodeTypes.size(); }) {
-    return node < prog.nodeTypes.size() ? &prog.nodeTypes[node].unit : nullptr;
-  } else if constexpr (requires { prog.nodeUnits[node]; prog.nodeUnits.size(); }) {
-    return node < prog.nodeUnits.size() ? &prog.nodeUnits[node] : nullptr;
-  } else {
-    return nullptr;
-  }
-}
-
 bool sameUnitText(const rt::Unit& a, const rt::Unit& b) { return rt::unitText(a) == rt::unitText(b); }
 
 // `measure` (or -1) resolves Local nodes: slots are numbered per measure.
@@ -140,7 +128,9 @@ std::optional<rt::Unit> inferUnit(const ir::Program& p, uint32_t idx, int measur
   if (idx >= p.nodes.size() || depth > 16) return std::nullopt;
   const ir::Node& n = p.nodes[idx];
   if (n.kind != ir::Kind::Num) return std::nullopt;
-  if (const rt::Unit* u = declaredNodeUnit(p, idx)) return *u;
+  // The checker records every numeric node's unit; the inference below is for programs built
+  // without it (hand-made IR in tests, future front ends).
+  if (idx < p.nodeUnits.size()) return p.nodeUnits[idx];
   const uint32_t* kids = p.kidsOf(n);
   // All kids (from `first`) agree on one unit: used by operators that keep their operands' unit.
   auto common = [&](uint32_t first) -> std::optional<rt::Unit> {
@@ -536,10 +526,34 @@ struct RuleStory {
   std::vector<std::pair<std::string, std::string>> values;
 };
 
+// Positions in the agreement itself read as "line 83"; only those in used modules need the file.
+std::string shortPosition(const ir::Program& p, const SourceManager& sm, uint32_t pos) {
+  if (pos >= p.positions.size()) return {};
+  const SourceRange& r = p.positions[pos];
+  if (r.file != 0 || r.file >= sm.size()) return clausePosition(p, sm, pos);
+  return fmt::format("line {}", sm.lineCol(r.file, r.begin).line);
+}
+
+// True when position `inner` lies inside the source range of position `outer` (same file).
+bool within(const ir::Program& p, uint32_t inner, uint32_t outer) {
+  if (inner >= p.positions.size() || outer >= p.positions.size()) return false;
+  const SourceRange& i = p.positions[inner];
+  const SourceRange& o = p.positions[outer];
+  return i.file == o.file && i.begin >= o.begin && i.end <= o.end && o.end > o.begin;
+}
+
+// HS codes are stored as digits; customs staff read them grouped: 3801.90.00.00.
+std::string hsText(const std::string& digits) {
+  if (digits.size() <= 4) return digits;
+  std::string out = digits.substr(0, 4);
+  for (size_t i = 4; i < digits.size(); i += 2) out += '.' + digits.substr(i, 2);
+  return out;
+}
+
 std::string measureHeading(const ir::Program& p, const SourceManager& sm, size_t m) {
   const ir::Measure& ms = p.measures[m];
   std::string h = ms.name;
-  std::string where = clausePosition(p, sm, ms.pos);
+  std::string where = shortPosition(p, sm, ms.pos);
   if (!ms.legal.empty() && !where.empty()) h += fmt::format(" ({}, {})", ms.legal, where);
   else if (!ms.legal.empty()) h += fmt::format(" ({})", ms.legal);
   else if (!where.empty()) h += fmt::format(" ({})", where);
@@ -622,7 +636,9 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
   out += id.empty() ? "Shipment\n" : fmt::format("Shipment {}\n", id);
   for (size_t f = 0; f < shipment.values.size() && f < p.shipment.fields.size(); ++f) {
     if (!shipment.values[f].present || f == static_cast<size_t>(ir::kFieldId)) continue;
-    out += fmt::format("  {}: {}\n", p.shipment.fields[f].name, formatFieldValue(p.shipment.fields[f], shipment.values[f]));
+    const rt::FieldSpec& spec = p.shipment.fields[f];
+    out += fmt::format("  {}: {}\n", spec.name,
+                       spec.kind == rt::FieldKind::Hs ? hsText(shipment.values[f].s) : formatFieldValue(spec, shipment.values[f]));
   }
   if (!p.title.empty())
     out += p.version.empty() ? fmt::format("Assessed under \"{}\"\n", p.title)
@@ -646,10 +662,13 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
   };
   for (const rt::TraceEvent& t : a.trace) {
     if (t.kind == rt::TraceEvent::Value) {
-      if (t.name.empty() && t.clause < measures.size())
+      if (t.name.empty() && t.clause < measures.size()) {
+        // Definitions first used inside this let were computed just before it: keep them in order.
+        takePending(measures[t.clause].values);
         measures[t.clause].values.emplace_back(letName(p, sm, t.pos), letValue(p, t.clause, t.pos, t.value));
-      else
+      } else {
         pending.emplace_back(t.name, defValue(p, t.name, t.value));
+      }
       continue;
     }
     bool ruleDecision = t.kind == rt::TraceEvent::OriginRule ||
@@ -773,8 +792,15 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
         out += fmt::format("    {}: {}{}\n", label, calc, formatMoneyUnit(p, l.rounded));
     }
     for (uint32_t pos : st.skippedDuties) {
-      std::string where = clausePosition(p, sm, pos);
-      out += fmt::format("    a duty is not charged: its condition is false{}\n", where.empty() ? "" : " (" + where + ")");
+      const ir::Stmt* s = nullptr;
+      for (const ir::Stmt& cand : p.measures[m].stmts)
+        if (cand.pos == pos && cand.kind != ir::Stmt::Let) s = &cand;
+      std::string what = "a statement";
+      if (s && s->kind == ir::Stmt::Duty) what = s->label.empty() ? "duty" : fmt::format("duty \"{}\"", s->label);
+      else if (s && s->outcome == ir::OutcomeKind::Flag) what = fmt::format("flag \"{}\"", s->label);
+      else if (s) what = s->label.empty() ? ir::outcomeName(s->outcome) : fmt::format("{} \"{}\"", ir::outcomeName(s->outcome), s->label);
+      std::string where = shortPosition(p, sm, pos);
+      out += fmt::format("    {}: not applied, its condition is false{}\n", what, where.empty() ? "" : " (" + where + ")");
     }
     for (const rt::OutcomeRec& o : a.outcomes) {
       if (o.measure != m) continue;
@@ -785,7 +811,15 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
       else if (text.empty()) out += fmt::format("    outcome: {}\n", outcomeKindName(o.kind));
       else out += fmt::format("    outcome: {} (\"{}\")\n", outcomeKindName(o.kind), text);
     }
-    if (!produced && st.skippedDuties.empty()) out += "    (no duty and no outcome)\n";
+    // An error inside the measure discards its lines (the interpreter's rule); say so right here.
+    const rt::EvalError* failed = nullptr;
+    for (const rt::EvalError& e : a.errors)
+      if (within(p, e.pos, p.measures[m].pos)) failed = &e;
+    if (failed)
+      out += fmt::format("    stopped by error {} ({}): nothing charged\n", rt::errCodeName(failed->code),
+                         errorMessage(*failed));
+    else if (!produced && st.skippedDuties.empty())
+      out += "    (no duty and no outcome)\n";
   }
   if (!any) out += "\nNo measure applies.\n";
 
@@ -803,7 +837,8 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
         why = fmt::format("the shipment is not in {}", ms.scopes.empty() ? "its scopes" : scopeNames(p, ms.scopes));
         break;
       case MeasureStory::ConditionFalse: {
-        std::string where = st.hasConditionPos ? clausePosition(p, sm, st.conditionPos) : "";
+        // The measure's own position is already in the heading.
+        std::string where = st.hasConditionPos && st.conditionPos != ms.pos ? shortPosition(p, sm, st.conditionPos) : "";
         why = "its condition is false" + (where.empty() ? "" : " (" + where + ")");
         break;
       }
@@ -818,7 +853,7 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
                                     : fmt::format("the earlier measure {}{} applies", st.shadowedBy, block);
         break;
       }
-      default: why = "not evaluated"; break;
+      default: why = a.ok() ? "not evaluated" : "could not be evaluated (see the errors below)"; break;
     }
     out += fmt::format("  {}: {}\n", measureHeading(p, sm, m), why);
     appendValues(out, st.values, "    ");
@@ -828,8 +863,8 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
   if (!a.errors.empty()) {
     out += "\nErrors\n";
     for (const rt::EvalError& e : a.errors) {
-      std::string where = clausePosition(p, sm, e.pos);
-      out += fmt::format("  {} {}{}\n", rt::errCodeName(e.code), errorMessage(e), where.empty() ? "" : " at " + where);
+      std::string where = shortPosition(p, sm, e.pos);
+      out += fmt::format("  {} {}{}\n", rt::errCodeName(e.code), errorMessage(e), where.empty() ? "" : " (" + where + ")");
     }
   }
   out += '\n';

@@ -33,10 +33,9 @@ std::string errorMessage(const rt::EvalError& e);
 // Packed country -> "CN"; "" for 0 (unknown).
 std::string countryOrEmpty(int64_t packed);
 
-// The unit of a numeric IR node, when it can be known. ir::Node stores no unit, so this uses
-// Program::nodeTypes / nodeUnits once such a table exists (see report.cpp) and otherwise infers the
-// unit from the node's source (a shipment field, a typed definition, a series, a registry column, a
-// measure's `let` when `measure` is given, ...). nullopt when unknown: callers print the bare number.
+// The unit of a numeric IR node: Program::nodeUnits when the checker filled it, else inferred from
+// the node's source (a shipment field, a typed definition, a series, a registry column, a measure's
+// `let` when `measure` is given, ...). nullopt when unknown: callers then print the bare number.
 std::optional<rt::Unit> nodeUnit(const ir::Program& p, int node, int measure = -1);
 // "90 %", "40000 USD", or just "16400" when the unit is unknown or dimensionless.
 std::string formatWithUnit(int64_t raw, const std::optional<rt::Unit>& unit);
