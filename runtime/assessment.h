@@ -50,7 +50,7 @@ struct Assessment {
   std::vector<EvalError> errors;
   std::vector<TraceEvent> trace;
 
-  void clear() { lines.clear(); outcomes.clear(); errors.clear(); trace.clear(); total = 0; originRule = -1; }
+  void clear() { lines.clear(); outcomes.clear(); errors.clear(); trace.clear(); total = 0; origin = declaredOrigin = 0; originRule = -1; }
   bool ok() const { return errors.empty(); }
 };
 
