@@ -31,6 +31,7 @@ decl
   | measureDecl
   | combineBlock
   | quotaDecl
+  | classifyDecl
   | exampleDecl
   | countryDecl
   | enumerationDecl
@@ -57,7 +58,8 @@ countryDecl : COUNTRY IDENT STRING ;
 // the standard shipment fields of the same names and the argument of contained(...).
 enumerationDecl : ENUMERATION IDENT LBRACE IDENT (COMMA IDENT)* COMMA? RBRACE ;
 
-groupDecl : GROUP IDENT ASSIGN groupExpr ;
+// `group ree: mineral = [...]` is a set of values of an enumeration; without a type, of countries.
+groupDecl : GROUP IDENT (COLON IDENT)? ASSIGN groupExpr ;
 
 groupExpr
   : groupExpr op=(PLUS | MINUS | AMP) groupExpr                 # GroupBinary
@@ -118,7 +120,7 @@ scopeList   : IDENT (COMMA IDENT)* ;
 stmt
   : LET IDENT (COLON typeRef)? ASSIGN expr                      # StmtLet
   | DUTY STRING? (WHEN expr)? COLON expr                        # StmtDuty
-  | outcome=(ADMIT | REFUSE | DETAIN | LICENCE) STRING? (WHEN expr)?   # StmtOutcome
+  | outcome=(ADMIT | REFUSE | DETAIN | LICENCE | PROHIBIT) STRING? (WHEN expr)?   # StmtOutcome
   | FLAG STRING (WHEN expr)?                                    # StmtFlag
   ;
 
@@ -126,9 +128,23 @@ stmt
 // exclusive: the checker proves no shipment can match two of them.
 combineBlock : kind=(FIRST | EXCLUSIVE) STRING? LBRACE measureDecl* RBRACE ;
 
-// ---- 10. tariff-rate quotas (parsed; allocation arrives with the quota issue) ------------------
-quotaDecl : QUOTA IDENT STRING? (ON scopeList)? LBRACE quotaItem* RBRACE ;
-quotaItem : IDENT COLON expr ;
+// ---- 10. tariff-rate quotas -------------------------------------------------------------------
+// quota co_trq "Art. 9.1" on refined when origin not in members {
+//   order: "09.1234"  period: calendar_year  volume: 2000 t  per: export_country
+//   in quota { duty: 0 % of value }
+//   over quota { duty: 25 % of value }
+// }
+quotaDecl : QUOTA IDENT STRING? (ON scopeList)? (WHEN expr)? LBRACE quotaItem* RBRACE ;
+quotaItem
+  : (IDENT | PER) COLON expr                                    # QuotaSetting
+  | IN QUOTA LBRACE stmt* RBRACE                                # QuotaIn
+  | IDENT QUOTA LBRACE stmt* RBRACE                             # QuotaOver
+  ;
+
+// ---- 3. HS classification: `classify 2504 as graphite at concentrate` ------------------------------
+// Fills a shipment's mineral (and node) from its HS code when the shipment does not declare them.
+classifyDecl : CLASSIFY hsItem (COMMA hsItem)* AS IDENT (AT IDENT)? (WHEN expr)? ;
+hsItem : HSCODE | NUMBER ;
 
 // ---- 12. examples ------------------------------------------------------------------------------
 exampleDecl : EXAMPLE STRING LBRACE exampleItem* RBRACE ;
@@ -138,6 +154,7 @@ exampleItem
   | MARKET LBRACE observation (COMMA? observation)* RBRACE      # ExMarket
   | REGISTRY IDENT LBRACE rowInit* RBRACE                       # ExRegistry
   | EXPECT LBRACE expectation (COMMA? expectation)* RBRACE      # ExExpect
+  | QUOTA IDENT LBRACE fieldInit (COMMA? fieldInit)* RBRACE     # ExQuota
   ;
 
 fieldInit   : fieldName COLON expr ;
@@ -154,8 +171,10 @@ expectation
   | OUTCOME COLON outcomeWord STRING?                           # ExpectOutcome
   | FLAG COLON STRING                                           # ExpectFlag
   | ERROR COLON IDENT                                           # ExpectError
+  | IN QUOTA IDENT COLON expr                                   # ExpectInQuota
+  | IDENT QUOTA IDENT COLON expr                                # ExpectOverQuota
   ;
-outcomeWord : ADMIT | REFUSE | DETAIN | LICENCE ;
+outcomeWord : ADMIT | REFUSE | DETAIN | LICENCE | PROHIBIT ;
 
 // ---- expressions -------------------------------------------------------------------------------
 expr
@@ -213,6 +232,7 @@ LICENCE : 'licence' ; FLAG : 'flag' ; FIRST : 'first' ; EXCLUSIVE : 'exclusive' 
 EXAMPLE : 'example' ; SHIPMENT : 'shipment' ; MARKET : 'market' ; EXPECT : 'expect' ; NO : 'no' ;
 TOTAL : 'total' ; OUTCOME : 'outcome' ; ERROR : 'error' ; ELSE : 'else' ; OTHERWISE : 'otherwise' ; OR : 'or' ; AND : 'and' ;
 NOT : 'not' ; IF : 'if' ; THEN : 'then' ; BANDS : 'bands' ; PROGRESSIVE : 'progressive' ;
+CLASSIFY : 'classify' ; AS : 'as' ; PROHIBIT : 'prohibit' ;
 BELOW : 'below' ; ABOVE : 'above' ; THROUGH : 'through' ; TRUE : 'true' ; FALSE : 'false' ;
 
 LBRACE : '{' ; RBRACE : '}' ; LBRACK : '[' ; RBRACK : ']' ; LPAREN : '(' ; RPAREN : ')' ;

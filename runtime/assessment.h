@@ -25,6 +25,17 @@ struct OutcomeRec {
   uint32_t stmt = 0;
 };
 
+// A shipment's request against a tariff-rate quota: how much fell inside the balance, how much over.
+struct QuotaRec {
+  uint32_t quota = 0;     // index into Program::quotas
+  int32_t period = 0;     // first day of the quota period (INT32_MIN: the whole term)
+  std::string key;        // the balance's key ("" = one balance)
+  int64_t volume = 0;     // the quota's volume for this shipment, t
+  int64_t usedBefore = 0; // balance already used, t
+  int64_t inQuota = 0;    // t
+  int64_t overQuota = 0;  // t
+};
+
 struct EvalError {
   ErrCode code = ErrCode::Ok;
   uint32_t pos = 0;       // position id in the program (clause position)
@@ -46,11 +57,16 @@ struct Assessment {
   int originRule = -1;              // last origin rule that changed the origin
   std::vector<DutyLine> lines;
   std::vector<OutcomeRec> outcomes;
+  std::vector<QuotaRec> quotas;
+  int classification = -1;          // the HS classification that filled mineral/node, or -1
   int64_t total = 0;                // after declared rounding
   std::vector<EvalError> errors;
   std::vector<TraceEvent> trace;
 
-  void clear() { lines.clear(); outcomes.clear(); errors.clear(); trace.clear(); total = 0; origin = declaredOrigin = 0; originRule = -1; }
+  void clear() {
+    lines.clear(); outcomes.clear(); quotas.clear(); errors.clear(); trace.clear();
+    total = 0; origin = declaredOrigin = 0; originRule = -1; classification = -1;
+  }
   bool ok() const { return errors.empty(); }
 };
 

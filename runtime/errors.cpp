@@ -19,9 +19,10 @@ constexpr ErrInfo kErrors[] = {
     {"E0009", "invalid value"},
     {"E0010", "value out of range"},
     {"E0011", "wrong unit"},
+    {"E0012", "agreement not in force"},
 };
 constexpr size_t kErrorCount = sizeof(kErrors) / sizeof(kErrors[0]);
-static_assert(kErrorCount == static_cast<size_t>(ErrCode::BadUnit) + 1, "table must cover ErrCode");
+static_assert(kErrorCount == static_cast<size_t>(ErrCode::NotInForce) + 1, "table must cover ErrCode");
 
 const ErrInfo* info(ErrCode c) {
   auto i = static_cast<size_t>(c);

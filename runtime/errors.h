@@ -19,6 +19,7 @@ enum class ErrCode : uint16_t {
   InvalidValue = 9,        // E0009 malformed input value (reader)
   OutOfRange = 10,         // E0010 date or number outside the supported range
   BadUnit = 11,            // E0011 a value came with a unit of the wrong dimension
+  NotInForce = 12,         // E0012 the entry date is outside the agreement's in-force period
 };
 
 // "E0003" style code used in output and in test expectations.

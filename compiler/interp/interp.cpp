@@ -50,6 +50,10 @@ class Frame {
   int64_t evalSchedule(const ir::Node& n);
   std::string keyText(const ir::Node& n, Val key) const;
   bool inGroup(int64_t country, uint32_t g) const;
+  const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? mineral_ : f == ir::kFieldNode ? node_ : r_.values[f]; }
+  void classify();
+  void runQuota(uint32_t mi, const ir::Measure& m);
+  void runStmts(uint32_t mi, const ir::Measure& m, uint8_t section);
   bool inScope(int scope, uint32_t pos);
   bool applies(const std::vector<int>& scopes, int when, uint32_t pos, uint32_t clause);
   void runMeasure(uint32_t mi);
@@ -68,10 +72,15 @@ class Frame {
   std::vector<Val> globals_;
   std::vector<uint8_t> globalState_;  // 0 not yet, 1 in progress, 2 done
   std::vector<Val> locals_;
+  rt::FieldValue mineral_, node_;   // as declared, or filled by an HS classification
+  bool portion_ = false;            // inside a quota part: quantity and value are that part's
+  int64_t portionQty_ = 0, portionValue_ = 0;
 };
 
 Val Frame::evalField(const ir::Node& n) {
-  const rt::FieldValue& f = r_.values[n.a];
+  if (portion_ && n.a == ir::kFieldQuantity) return {portionQty_, nullptr};
+  if (portion_ && n.a == ir::kFieldValue) return {portionValue_, nullptr};
+  const rt::FieldValue& f = field(int(n.a));
   if (f.present) return {f.i, &f.s};
   if (p_.hasDefault[n.a]) return {p_.fieldDefaults[n.a], nullptr};
   fail(ErrCode::MissingField, n.pos, p_.shipment.fields[n.a].name);
@@ -270,6 +279,26 @@ Val Frame::eval(uint32_t idx) {
       int64_t d = eval(k[1]).i - eval(k[0]).i;
       return {d * rt::kOne, nullptr};
     }
+    case Op::Present: {
+      try {
+        eval(k[0]);
+        return {1, nullptr};
+      } catch (const Failure& f) {
+        if (!isMissing(f.code)) throw;
+        return {0, nullptr};
+      }
+    }
+    case Op::DateAdd: {
+      int32_t d = int32_t(eval(k[0]).i);
+      int64_t moved = d;
+      switch (ir::WindowUnit(n.c)) {
+        case ir::WindowUnit::Days: moved = int64_t(d) + n.imm; break;
+        case ir::WindowUnit::Months: moved = rt::dateAddMonths(d, int(n.imm)); break;
+        case ir::WindowUnit::Years: moved = rt::dateAddYears(d, int(n.imm)); break;
+      }
+      if (moved < rt::kMinDate || moved > rt::kMaxDate) fail(ErrCode::OutOfRange, n.pos, "date outside 0001-01-01..9999-12-31");
+      return {moved, nullptr};
+    }
   }
   fail(ErrCode::InvalidValue, n.pos, "unknown IR operation");
 }
@@ -289,14 +318,15 @@ std::string Frame::show(uint32_t node, Val v) const {
 
 bool Frame::inScope(int si, uint32_t pos) {
   const ir::Scope& s = p_.scopes[si];
-  auto member = [&](int field, const std::vector<int>& allowed) {
-    if (allowed.empty()) return true;
-    const rt::FieldValue& f = r_.values[field];
-    if (!f.present) fail(ErrCode::MissingField, pos, p_.shipment.fields[field].name);
+  auto member = [&](int fi, const std::vector<int>& allowed, const std::vector<int>& groups) {
+    if (allowed.empty() && groups.empty()) return true;
+    const rt::FieldValue& f = field(fi);
+    if (!f.present) fail(ErrCode::MissingField, pos, p_.shipment.fields[fi].name);
     for (int a : allowed) if (a == f.i) return true;
+    for (int g : groups) if (inGroup(f.i, uint32_t(g))) return true;
     return false;
   };
-  if (!member(ir::kFieldMineral, s.minerals) || !member(ir::kFieldNode, s.nodes)) return false;
+  if (!member(ir::kFieldMineral, s.minerals, s.mineralGroups) || !member(ir::kFieldNode, s.nodes, s.nodeGroups)) return false;
   return s.where < 0 || eval(uint32_t(s.where)).i != 0;
 }
 
@@ -313,8 +343,50 @@ bool Frame::applies(const std::vector<int>& scopes, int when, uint32_t pos, uint
 void Frame::runMeasure(uint32_t mi) {
   const ir::Measure& m = p_.measures[mi];
   locals_.assign(m.slots, {});
+  if (m.quota >= 0) runQuota(mi, m);
+  else runStmts(mi, m, 0);
+}
+
+// A quota splits the shipment against the balance left in its period, then prices each part with
+// quantity and value scaled to that part (the unit price stays the shipment's).
+void Frame::runQuota(uint32_t mi, const ir::Measure& m) {
+  const ir::Quota& q = p_.quotas[size_t(m.quota)];
+  rt::QuotaRec rec;
+  rec.quota = uint32_t(m.quota);
+  rec.period = rt::quotaPeriodStart(q.period, date_);
+  if (q.key >= 0) {
+    Val k = eval(uint32_t(q.key));
+    rec.key = q.keyKind == 1 ? rt::countryText(k.i) : q.keyKind == 2 ? p_.enums[size_t(q.keyEnum)].second[size_t(k.i)] : (k.s ? *k.s : "");
+  }
+  rec.volume = eval(q.volume).i;
+  rec.usedBefore = in_.quotas ? in_.quotas->used(q.name, rec.period, rec.key) : 0;
+  int64_t qty = r_.values[ir::kFieldQuantity].i;
+  int64_t value = r_.values[ir::kFieldValue].i;
+  int64_t remaining = 0;
+  check(rt::decSub(rec.volume, rec.usedBefore, &remaining), 0, q.pos);
+  remaining = std::max<int64_t>(remaining, 0);
+  rec.inQuota = std::min(qty, remaining);
+  rec.overQuota = qty - rec.inQuota;
+  out_.quotas.push_back(rec);
+  traceEv(rt::TraceEvent::Value, mi, q.pos, "in quota", rt::decFormat(rec.inQuota) + " t");
+  traceEv(rt::TraceEvent::Value, mi, q.pos, "over quota", rt::decFormat(rec.overQuota) + " t");
+  for (uint8_t section = 1; section <= 2; ++section) {
+    int64_t part = section == 1 ? rec.inQuota : rec.overQuota;
+    if (part <= 0) continue;
+    portion_ = true;
+    portionQty_ = part;
+    // value x part / quantity, exact to 6 places; the whole value when the part is everything.
+    if (part == qty) portionValue_ = value;
+    else check(rt::decMulRatio(value, part, qty, &portionValue_), 0, q.pos);
+    runStmts(mi, m, section);
+    portion_ = false;
+  }
+}
+
+void Frame::runStmts(uint32_t mi, const ir::Measure& m, uint8_t section) {
   for (uint32_t si = 0; si < m.stmts.size(); ++si) {
     const ir::Stmt& s = m.stmts[si];
+    if (s.section != section) continue;
     if (s.when >= 0 && !eval(uint32_t(s.when)).i) {
       if (s.kind != ir::Stmt::Let) traceEv(rt::TraceEvent::DutySkipped, mi, s.pos);
       continue;
@@ -340,6 +412,35 @@ void Frame::runMeasure(uint32_t mi) {
   }
 }
 
+// HS classification: a shipment that does not declare its mineral (or node) gets them from the most
+// specific `classify` rule whose prefix matches its HS code and whose condition holds.
+void Frame::classify() {
+  mineral_ = r_.values[ir::kFieldMineral];
+  node_ = r_.values[ir::kFieldNode];
+  if ((mineral_.present && node_.present) || p_.classifications.empty()) return;
+  const rt::FieldValue& hs = r_.values[ir::kFieldHs];
+  if (!hs.present) return;
+  for (size_t i = 0; i < p_.classifications.size(); ++i) {
+    const ir::Classification& c = p_.classifications[i];
+    if (hs.s.compare(0, c.prefix.size(), c.prefix) != 0) continue;
+    if (mineral_.present && mineral_.i != c.mineral) continue;  // a declared mineral is kept; find its node
+    if (c.when >= 0) {
+      bool holds = false;
+      try {
+        holds = eval(uint32_t(c.when)).i != 0;
+      } catch (const Failure& f) {
+        if (!isMissing(f.code)) throw;  // a condition on an undeclared attribute just does not match
+      }
+      if (!holds) continue;
+    }
+    if (!mineral_.present) { mineral_.present = true; mineral_.i = c.mineral; }
+    if (!node_.present && c.node >= 0) { node_.present = true; node_.i = c.node; }
+    out_.classification = int(i);
+    traceEv(rt::TraceEvent::Value, 0, c.pos, "classification", "HS " + c.prefix);
+    return;
+  }
+}
+
 void Frame::run() {
   const rt::FieldValue& dateField = r_.values[ir::kFieldDate];
   const rt::FieldValue& originField = r_.values[ir::kFieldOrigin];
@@ -350,6 +451,18 @@ void Frame::run() {
   date_ = int32_t(dateField.i);
   origin_ = originField.i;
   out_.declaredOrigin = origin_;
+  out_.origin = origin_;
+  if (date_ < p_.inForce || date_ > p_.expiry) {
+    // Outside the agreement's term nothing in it applies; say so rather than price a zero.
+    out_.errors.push_back({ErrCode::NotInForce, 0, fmt::format("entry date {} is outside the agreement's term", rt::dateFormat(date_))});
+    return;
+  }
+  try {
+    classify();
+  } catch (const Failure& f) {
+    out_.errors.push_back({f.code, f.pos, f.detail});
+    return;
+  }
   // Origin rules first, in order; each sees the origin the previous ones left.
   for (uint32_t i = 0; i < p_.originRules.size(); ++i) {
     const ir::OriginRule& o = p_.originRules[i];

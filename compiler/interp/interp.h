@@ -6,6 +6,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/assessment.h"
 #include "runtime/market.h"
+#include "runtime/quota.h"
 #include "runtime/record.h"
 #include "runtime/registry.h"
 
@@ -17,6 +18,7 @@ struct Inputs {
   const rt::MarketData* market = nullptr;
   std::vector<const rt::RegistryTable*> tables;
   const rt::OwnershipGraph* ownership = nullptr;
+  const rt::QuotaLedger* quotas = nullptr;  // null: every quota balance is untouched
 };
 
 class Interpreter {

@@ -14,6 +14,7 @@ const char* outcomeName(OutcomeKind k) {
     case OutcomeKind::Detain: return "detain";
     case OutcomeKind::Licence: return "licence";
     case OutcomeKind::Flag: return "flag";
+    case OutcomeKind::Prohibit: return "prohibit";
   }
   return "?";
 }
@@ -21,7 +22,7 @@ const char* outcomeName(OutcomeKind k) {
 static const char* opName(Op op) {
   static const char* const kNames[] = {"const", "field", "origin", "unit_price", "local", "global", "add", "sub", "mul", "div",
       "neg", "abs", "scale", "min", "max", "round", "lt", "le", "gt", "ge", "eq", "ne", "and", "or", "not", "if", "in_group",
-      "in_list", "hs_in", "series", "schedule", "reg_lookup", "reg_has", "owned_share", "bands", "progressive", "otherwise", "days_between"};
+      "in_list", "hs_in", "series", "schedule", "reg_lookup", "reg_has", "owned_share", "bands", "progressive", "otherwise", "days_between", "present", "date_add"};
   return kNames[static_cast<int>(op)];
 }
 

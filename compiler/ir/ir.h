@@ -9,6 +9,7 @@
 
 #include "compiler/diag/source.h"
 #include "runtime/decimal.h"
+#include "runtime/quota.h"
 #include "runtime/record.h"
 #include "runtime/units.h"
 
@@ -47,6 +48,8 @@ enum class Op : uint8_t {
   Progressive,  // a = band table; kid = scrutinee
   Otherwise,    // kid0, or kid1 when kid0 fails for missing data
   DaysBetween,  // kid1 - kid0 in days (dimensionless)
+  Present,      // 1 when kid evaluates, 0 when it fails for missing data
+  DateAdd,      // kid (date) + imm units c (WindowUnit); imm may be negative
 };
 
 enum class SeriesFn : uint8_t { Avg, Min, Max, Latest, MonthAvg };
@@ -66,8 +69,9 @@ struct Node {
   std::string str;
 };
 
-struct Membership { int64_t country; int32_t from; int32_t until; };  // inclusive day range
-struct Group { std::string name; std::vector<Membership> members; };
+// A member value (packed country, or enum index for typed groups) over an inclusive day range.
+struct Membership { int64_t country; int32_t from; int32_t until; };
+struct Group { std::string name; std::vector<Membership> members; int enumId = -1; /* -1: countries */ };
 
 struct Band {
   bool loInf = true, loIncl = true, hiInf = true, hiIncl = false;
@@ -99,7 +103,8 @@ struct Def { std::string name; uint32_t node = 0; Type type; bool isReference = 
 
 struct Scope {
   std::string name;
-  std::vector<int> minerals, nodes;  // enum indices; empty = any
+  std::vector<int> minerals, nodes;  // enum indices; empty (and no groups) = any
+  std::vector<int> mineralGroups, nodeGroups;  // typed groups, membership tested on the entry date
   int where = -1;                    // node or -1
 };
 
@@ -109,7 +114,7 @@ struct OriginRule {
   uint32_t when = 0, becomes = 0, pos = 0;
 };
 
-enum class OutcomeKind : uint8_t { Admit, Refuse, Detain, Licence, Flag };
+enum class OutcomeKind : uint8_t { Admit, Refuse, Detain, Licence, Flag, Prohibit };
 const char* outcomeName(OutcomeKind k);
 
 struct Stmt {
@@ -121,6 +126,7 @@ struct Stmt {
   int base = -1;
   std::string label;   // duty label, outcome reason, flag text
   OutcomeKind outcome = OutcomeKind::Flag;
+  uint8_t section = 0; // quotas: 0 always, 1 the in-quota part, 2 the over-quota part
   uint32_t pos = 0;
 };
 
@@ -131,6 +137,29 @@ struct Measure {
   std::vector<Stmt> stmts;
   uint32_t slots = 0;
   int block = -1;
+  int quota = -1;      // a tariff-rate quota is a measure whose statements price its two parts
+  uint32_t pos = 0;
+};
+
+// Tariff-rate quota: the balance is kept per (quota, period start, key) outside the program, in a
+// rt::QuotaLedger; an evaluation reads it and reports the split, the caller commits it.
+using QuotaPeriod = rt::QuotaPeriodKind;
+struct Quota {
+  std::string name, legal, order;
+  QuotaPeriod period = QuotaPeriod::Year;
+  uint32_t volume = 0;  // node: mass in t, evaluated per shipment (crisis expansions)
+  int key = -1;         // node or -1: a separate balance per value (e.g. per export country)
+  uint8_t keyKind = 0;  // 0 text, 1 country, 2 enum (how to print the key)
+  int keyEnum = -1;
+  uint32_t measure = 0;
+  uint32_t pos = 0;
+};
+
+// HS classification: fills mineral (and node) from the HS code when the shipment leaves them out.
+struct Classification {
+  std::string prefix;
+  int mineral = -1, node = -1;
+  int when = -1;
   uint32_t pos = 0;
 };
 
@@ -140,8 +169,8 @@ struct Rounding { rt::RoundingMode mode = rt::RoundingMode::HalfEven; int64_t qu
 
 // An inline example, lowered: its inputs as typed records, its expectations as values.
 struct Expectation {
-  enum Kind : uint8_t { Line, NoLine, Total, Origin, Outcome, Flag, Error } kind = Line;
-  int measure = -1;
+  enum Kind : uint8_t { Line, NoLine, Total, Origin, Outcome, Flag, Error, InQuota, OverQuota } kind = Line;
+  int measure = -1;    // measure, or quota for InQuota / OverQuota
   int64_t value = 0;
   std::string text;
   uint32_t pos = 0;
@@ -153,6 +182,8 @@ struct Example {
   struct Obs { int series; int32_t date; int64_t value; };
   std::vector<Obs> market;
   std::vector<std::vector<rt::Record>> registryRows;  // per registry
+  struct QuotaUse { int quota; std::string key; int64_t used; };  // balance already used this period
+  std::vector<QuotaUse> quotaUses;
   std::vector<Expectation> expects;
 };
 
@@ -187,6 +218,8 @@ struct Program {
   std::vector<OriginRule> originRules;
   std::vector<Measure> measures;
   std::vector<Block> blocks;
+  std::vector<Quota> quotas;
+  std::vector<Classification> classifications;  // most specific prefix first
   std::vector<Example> examples;
 
   const uint32_t* kidsOf(const Node& n) const { return kids.data() + n.kidsBegin; }
@@ -196,6 +229,7 @@ struct Program {
 enum StdField : int {
   kFieldId = 0, kFieldDate, kFieldHs, kFieldOrigin, kFieldExportCountry, kFieldExporter, kFieldProducer,
   kFieldImporter, kFieldFacility, kFieldMineral, kFieldNode, kFieldQuantity, kFieldValue, kFieldPriceBasis,
+  kFieldFlow, kFieldDestination,
   kStdFieldCount
 };
 

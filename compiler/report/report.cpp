@@ -77,18 +77,6 @@ std::string measureName(const ir::Program& p, uint32_t m) {
   return ms ? ms->name : fmt::format("measure#{}", m);
 }
 
-const char* outcomeKindName(uint8_t kind) {
-  // Mirrors ir::outcomeName; kept local so an out-of-range kind from a buggy executor cannot crash
-  // the writer.
-  switch (static_cast<ir::OutcomeKind>(kind)) {
-    case ir::OutcomeKind::Admit: return "admit";
-    case ir::OutcomeKind::Refuse: return "refuse";
-    case ir::OutcomeKind::Detain: return "detain";
-    case ir::OutcomeKind::Licence: return "licence";
-    case ir::OutcomeKind::Flag: return "flag";
-  }
-  return "unknown";
-}
 
 const char* traceKindName(rt::TraceEvent::Kind k) {
   switch (k) {
@@ -212,6 +200,20 @@ std::string formatFieldValue(const rt::FieldSpec& spec, const rt::FieldValue& v)
 }
 
 }  // namespace
+
+const char* outcomeKindName(uint8_t kind) {
+  // Mirrors ir::outcomeName; kept local so an out-of-range kind from a buggy executor cannot crash
+  // the writer.
+  switch (static_cast<ir::OutcomeKind>(kind)) {
+    case ir::OutcomeKind::Admit: return "admit";
+    case ir::OutcomeKind::Refuse: return "refuse";
+    case ir::OutcomeKind::Detain: return "detain";
+    case ir::OutcomeKind::Licence: return "licence";
+    case ir::OutcomeKind::Flag: return "flag";
+    case ir::OutcomeKind::Prohibit: return "prohibit";
+  }
+  return "unknown";
+}
 
 // ---- helpers ------------------------------------------------------------------------------------
 

@@ -30,6 +30,8 @@ std::string formatMoneyUnit(const ir::Program& p, int64_t raw);
 std::string clausePosition(const ir::Program& p, const SourceManager& sm, uint32_t pos);
 // errCodeText plus the detail: "no market observation: lme_ni in 2029-01-01..2029-03-31".
 std::string errorMessage(const rt::EvalError& e);
+// "admit", "refuse", ... for an ir::OutcomeKind; "unknown" for a kind out of range.
+const char* outcomeKindName(uint8_t kind);
 // Packed country -> "CN"; "" for 0 (unknown).
 std::string countryOrEmpty(int64_t packed);
 

@@ -223,8 +223,19 @@ class Analyser {
     for (int si : m.scopes) {
       const ir::Scope& s = p.scopes[si];
       Conj c = base;
-      if (!s.minerals.empty()) restrict(c, ir::kFieldMineral, std::set<int64_t>(s.minerals.begin(), s.minerals.end()));
-      if (!s.nodes.empty()) restrict(c, ir::kFieldNode, std::set<int64_t>(s.nodes.begin(), s.nodes.end()));
+      // Typed groups contribute every value they ever hold; a dated membership makes the answer
+      // approximate, so overlaps found through it are only warnings.
+      auto values = [&](const std::vector<int>& plain, const std::vector<int>& groups) {
+        std::set<int64_t> v(plain.begin(), plain.end());
+        for (int g : groups)
+          for (const auto& mb : p.groups[g].members) {
+            v.insert(mb.country);
+            if (mb.from != INT32_MIN || mb.until != INT32_MAX) c.unknown = true;
+          }
+        return v;
+      };
+      if (!s.minerals.empty() || !s.mineralGroups.empty()) restrict(c, ir::kFieldMineral, values(s.minerals, s.mineralGroups));
+      if (!s.nodes.empty() || !s.nodeGroups.empty()) restrict(c, ir::kFieldNode, values(s.nodes, s.nodeGroups));
       if (s.where >= 0) add(c, uint32_t(s.where), false);
       out.push_back(c);
     }

@@ -7,6 +7,8 @@
 #include "compiler/sema/checker_impl.h"
 #include "runtime/date.h"
 
+#include <algorithm>
+
 namespace lode::sema {
 
 std::unique_ptr<ir::Program> check(const SourceManager& sm, const std::vector<ast::Module>& modules,
@@ -32,12 +34,10 @@ std::unique_ptr<ir::Program> Checker::run(bool requireHeader) {
   lowerScopes();
   lowerOriginRules();
   lowerMeasures();
+  lowerQuotas();
+  lowerClassifications();
   analyseMeasures();
   lowerExamples();
-  for (const auto& m : mods_)
-    for (const auto& q : m.quotas)
-      d_.error(code::kUnsupported, q.range,
-               fmt::format("tariff-rate quota '{}' is not yet supported: quota allocation arrives with the quota issue", q.name));
   reportUnused();
   if (d_.hasErrors()) return nullptr;
   p_->nodeUnits.resize(p_->nodes.size());
@@ -127,6 +127,12 @@ void Checker::checkHeader(bool requireHeader) {
 
 // ---- symbols --------------------------------------------------------------------------------
 void Checker::collectDeclarations() {
+  // The direction of a shipment is built in: `flow == export` works without any module.
+  flowEnum_ = int(p_->enums.size());
+  p_->enums.push_back({"flow", {"import", "export"}});
+  declare("flow_kind", {SymKind::Enumeration, flowEnum_, 0, {}, true, false});
+  declare("import", {SymKind::EnumValue, flowEnum_, 0, {}, true, false});
+  declare("export", {SymKind::EnumValue, flowEnum_, 1, {}, true, false});
   for (size_t mi = 0; mi < mods_.size(); ++mi) {
     const ast::Module& m = mods_[mi];
     bool own = mi == 0;
@@ -288,10 +294,14 @@ void Checker::buildSchema() {
   add("quantity", rt::FieldKind::Decimal, true, *rt::unitAtom("t"));
   add("value", rt::FieldKind::Decimal, true, money_);
   add("price_basis", rt::FieldKind::Text, false);
+  add("flow", rt::FieldKind::Enum, false, {}, flowEnum_);
+  add("destination", rt::FieldKind::Country, false);
   p_->fieldDefaults.assign(sc.fields.size(), 0);
   p_->hasDefault.assign(sc.fields.size(), 0);
+  p_->hasDefault[ir::kFieldFlow] = 1;  // a shipment is an import unless it says otherwise (flow 0 = import)
   static const char* const kReserved[] = {"id", "date", "hs", "origin", "declared_origin", "export_country", "exporter",
-      "producer", "importer", "facility", "mineral", "node", "quantity", "value", "price_basis", "unit_price"};
+      "producer", "importer", "facility", "mineral", "node", "quantity", "value", "price_basis", "flow", "destination",
+      "unit_price"};
   for (const auto* a : attrDecls_) {
     for (const char* r : kReserved)
       if (a->name == r) d_.error(code::kDuplicate, a->range, fmt::format("'{}' is a standard shipment field", a->name));
@@ -322,8 +332,22 @@ void Checker::lowerGroupMembers(const std::vector<ast::Member>& ms, std::vector<
     if (m.until) until = parseDate(*m.until, m.untilRange);
     if (m.from && m.until && until < from) d_.error(code::kDateOrder, m.range, fmt::format("'{}' leaves before it joins", m.name));
     Symbol* s = lookup(m.name);
-    if (!s) { d_.error(code::kUndefined, m.range, fmt::format("unknown country or group '{}'", m.name)); continue; }
-    if (s->kind == SymKind::Country) {
+    if (curGroupEnum_ >= 0 && s && s->kind == SymKind::EnumValue) {
+      if (s->index != curGroupEnum_) {
+        d_.error(code::kWrongKind, m.range, fmt::format("'{}' is not a value of `{}`", m.name, p_->enums[curGroupEnum_].first));
+        continue;
+      }
+      out.push_back({s->enumValue, from, until});
+      continue;
+    }
+    if (!s) {
+      if (curGroupEnum_ >= 0) d_.error(code::kUndefined, m.range, fmt::format("'{}' is not a value of `{}` or a group", m.name, p_->enums[curGroupEnum_].first));
+      else d_.error(code::kUndefined, m.range, fmt::format("unknown country or group '{}'", m.name));
+      continue;
+    }
+    if (s->kind == SymKind::Country && curGroupEnum_ >= 0) {
+      d_.error(code::kWrongKind, m.range, fmt::format("'{}' is a country; this group holds values of `{}`", m.name, p_->enums[curGroupEnum_].first));
+    } else if (s->kind == SymKind::Country) {
       const std::string& c = p_->countries[s->index];
       out.push_back({rt::countryCode(c[0], c[1]), from, until});
     } else if (s->kind == SymKind::Group) {
@@ -340,7 +364,8 @@ void Checker::lowerGroupMembers(const std::vector<ast::Member>& ms, std::vector<
         if (mm.from <= mm.until) out.push_back(mm);
       }
     } else {
-      d_.error(code::kWrongKind, m.range, fmt::format("'{}' is not a country or a group", m.name));
+      d_.error(code::kWrongKind, m.range, curGroupEnum_ >= 0 ? fmt::format("'{}' is not a value of `{}` or a group", m.name, p_->enums[curGroupEnum_].first)
+                                                              : fmt::format("'{}' is not a country or a group", m.name));
     }
   }
 }
@@ -353,19 +378,28 @@ int Checker::groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out
       if (g.name.empty()) return 0;
       Symbol* s = lookup(g.name);
       if (!s) { d_.error(code::kUndefined, g.range, fmt::format("unknown group '{}'", g.name)); return -1; }
-      if (s->kind == SymKind::Country) {
+      if (s->kind == SymKind::Country && curGroupEnum_ < 0) {
         const std::string& c = p_->countries[s->index];
         out.push_back({rt::countryCode(c[0], c[1]), INT32_MIN, INT32_MAX});
         return 0;
       }
+      if (s->kind == SymKind::EnumValue && curGroupEnum_ >= 0 && s->index == curGroupEnum_) {
+        out.push_back({s->enumValue, INT32_MIN, INT32_MAX});
+        return 0;
+      }
       if (s->kind != SymKind::Group) { d_.error(code::kWrongKind, g.range, fmt::format("'{}' is not a group", g.name)); return -1; }
       int i = s->index;
+      if (groupEnum_[i] != curGroupEnum_) {
+        auto holds = [&](int e) { return e < 0 ? std::string("countries") : fmt::format("values of `{}`", p_->enums[e].first); };
+        d_.error(code::kWrongKind, g.range, fmt::format("group '{}' holds {}, not {}", g.name, holds(groupEnum_[i]), holds(curGroupEnum_)));
+        return -1;
+      }
       if (groupState_[i] == 1) { d_.error(code::kCycle, g.range, fmt::format("group '{}' is defined in terms of itself", g.name)); return -1; }
       if (groupState_[i] == 0) {
         groupState_[i] = 1;
         std::vector<ir::Membership> ms;
         groupFrom(*groupDecls_[i]->expr, ms);
-        p_->groups[i] = {groupDecls_[i]->name, ms};
+        p_->groups[i] = {groupDecls_[i]->name, ms, groupEnum_[i]};
         groupState_[i] = 2;
       }
       out.insert(out.end(), p_->groups[i].members.begin(), p_->groups[i].members.end());
@@ -406,7 +440,18 @@ int Checker::groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out
 }
 
 void Checker::lowerGroups() {
+  groupEnum_.assign(groupDecls_.size(), -1);
   for (size_t i = 0; i < groupDecls_.size(); ++i) {
+    const ast::GroupDecl& g = *groupDecls_[i];
+    if (g.elemType.empty() || g.elemType == "country") continue;
+    Symbol* s = lookup(g.elemType);
+    if (!s || s->kind != SymKind::Enumeration)
+      d_.error(code::kUndefined, g.elemRange, fmt::format("'{}' is not an enumeration (a group holds countries, or values of an enumeration such as `mineral`)", g.elemType));
+    else
+      groupEnum_[i] = s->index;
+  }
+  for (size_t i = 0; i < groupDecls_.size(); ++i) {
+    curGroupEnum_ = groupEnum_[i];
     ast::GroupExpr ref;
     ref.kind = ast::GroupExpr::Ref;
     ref.name = groupDecls_[i]->name;
@@ -416,6 +461,7 @@ void Checker::lowerGroups() {
     groupFrom(ref, tmp);
     syms_[ref.name].used = wasUsed;  // resolving a group is not a use of it
   }
+  curGroupEnum_ = -1;
 }
 
 // ---- schedules ------------------------------------------------------------------------------
@@ -496,21 +542,23 @@ void Checker::lowerScopes() {
   for (const auto* s : scopeDecls_) {
     ir::Scope sc;
     sc.name = s->name;
-    auto resolve = [&](const std::vector<std::string>& names, const char* enumName, std::vector<int>& out) {
+    // Each name is a value of the enumeration or a group of such values (`ree`, `battery_minerals`).
+    auto resolve = [&](const std::vector<std::string>& names, const char* enumName, std::vector<int>& out, std::vector<int>& groups) {
       int ei = enumIndex(enumName);
       for (const auto& n : names) {
         if (n == "any") continue;
         Symbol* sym = lookup(n);
         if (ei < 0) { d_.error(code::kUndefined, s->range, fmt::format("no `{}` enumeration is declared (add `use std.minerals`)", enumName)); return; }
+        if (sym && sym->kind == SymKind::Group && groupEnum_[sym->index] == ei) { groups.push_back(sym->index); continue; }
         if (!sym || sym->kind != SymKind::EnumValue || sym->index != ei) {
-          d_.error(code::kUndefined, s->range, fmt::format("'{}' is not a {} (see the `{}` enumeration)", n, enumName, enumName));
+          d_.error(code::kUndefined, s->range, fmt::format("'{}' is not a {} or a group of them (see the `{}` enumeration)", n, enumName, enumName));
           continue;
         }
         out.push_back(sym->enumValue);
       }
     };
-    resolve(s->minerals, "mineral", sc.minerals);
-    resolve(s->nodes, "node", sc.nodes);
+    resolve(s->minerals, "mineral", sc.minerals, sc.mineralGroups);
+    resolve(s->nodes, "node", sc.nodes, sc.nodeGroups);
     if (s->where) {
       TExpr w = expectBool(*s->where);
       if (w.ok()) sc.where = w.node;
@@ -552,6 +600,67 @@ void Checker::lowerOriginRules() {
 }
 
 // ---- measures -------------------------------------------------------------------------------
+// One statement of a measure (or of a quota's in/over part); locals_ holds the names in scope.
+ir::Stmt Checker::lowerStmt(const ast::Stmt& st) {
+  ir::Stmt s;
+  s.pos = pos(st.range);
+  s.label = st.label;
+  if (st.when) { TExpr w = expectBool(*st.when); if (w.ok()) s.when = w.node; }
+  switch (st.kind) {
+    case ast::Stmt::Let: {
+      s.kind = ir::Stmt::Let;
+      std::optional<ir::Type> t;
+      if (st.type) t = resolveType(*st.type);
+      TExpr v = lowerValue(*st.value, t ? &*t : nullptr);
+      if (!v.ok()) break;
+      if (t && t->kind == ir::Kind::Num && v.type.kind == ir::Kind::Num) v = convert(v, t->unit, st.value->range);
+      else if (t && !sameType(*t, v.type)) d_.error(code::kTypeMismatch, st.value->range, fmt::format("'{}' is declared {}, the value is {}", st.name, typeName(*t), typeName(v.type)));
+      if (!v.ok()) break;
+      if (locals_.back().count(st.name) || syms_.count(st.name))
+        d_.error(code::kDuplicate, st.range, fmt::format("'{}' is already defined", st.name));
+      s.slot = nextSlot_++;
+      s.value = v.node;
+      locals_.back()[st.name] = {s.slot, v.type};
+      break;
+    }
+    case ast::Stmt::Duty: {
+      s.kind = ir::Stmt::Duty;
+      TExpr v = lowerValue(*st.value);
+      if (!v.ok()) break;
+      if (v.type.kind != ir::Kind::Num || !v.type.unit.sameDimension(money_)) {
+        d_.error(code::kCurrency, st.value->range,
+                 fmt::format("a duty is an amount in {} (the currency of account), this is {}", p_->currency, typeName(v.type)));
+        break;
+      }
+      const ast::Expr& ve = *st.value;
+      if (ve.kind == ast::ExprKind::Binary && (ve.op == ast::BinOp::Mul || ve.op == ast::BinOp::Of)) {
+        // The line's rate and base: the factors as written (`90 % of value`).
+        const ir::Node& n = p_->nodes[v.node];
+        const ir::Node* mul = &n;
+        if (n.op == ir::Op::Scale) mul = &p_->nodes[p_->kids[n.kidsBegin]];
+        if (mul->op == ir::Op::Mul && mul->kidsCount == 2) {
+          s.rate = int(p_->kids[mul->kidsBegin]);
+          s.base = int(p_->kids[mul->kidsBegin + 1]);
+        }
+      }
+      v = convert(v, money_, st.value->range);
+      if (v.ok()) s.value = v.node;
+      break;
+    }
+    case ast::Stmt::Outcome:
+      s.kind = ir::Stmt::Outcome;
+      s.outcome = st.outcome == "admit" ? ir::OutcomeKind::Admit : st.outcome == "refuse" ? ir::OutcomeKind::Refuse
+                : st.outcome == "detain" ? ir::OutcomeKind::Detain : st.outcome == "prohibit" ? ir::OutcomeKind::Prohibit
+            : ir::OutcomeKind::Licence;
+      break;
+    case ast::Stmt::Flag:
+      s.kind = ir::Stmt::Outcome;
+      s.outcome = ir::OutcomeKind::Flag;
+      break;
+  }
+  return s;
+}
+
 void Checker::lowerMeasures() {
   std::set<std::string> names;
   for (const auto& m : mods_) {
@@ -568,64 +677,7 @@ void Checker::lowerMeasures() {
       if (md.when) { TExpr w = expectBool(*md.when); if (w.ok()) me.when = w.node; }
       locals_.emplace_back();
       nextSlot_ = 0;
-      for (const auto& st : md.stmts) {
-        ir::Stmt s;
-        s.pos = pos(st.range);
-        s.label = st.label;
-        if (st.when) { TExpr w = expectBool(*st.when); if (w.ok()) s.when = w.node; }
-        switch (st.kind) {
-          case ast::Stmt::Let: {
-            s.kind = ir::Stmt::Let;
-            std::optional<ir::Type> t;
-            if (st.type) t = resolveType(*st.type);
-            TExpr v = lowerValue(*st.value, t ? &*t : nullptr);
-            if (!v.ok()) break;
-            if (t && t->kind == ir::Kind::Num && v.type.kind == ir::Kind::Num) v = convert(v, t->unit, st.value->range);
-            else if (t && !sameType(*t, v.type)) d_.error(code::kTypeMismatch, st.value->range, fmt::format("'{}' is declared {}, the value is {}", st.name, typeName(*t), typeName(v.type)));
-            if (!v.ok()) break;
-            if (locals_.back().count(st.name) || syms_.count(st.name))
-              d_.error(code::kDuplicate, st.range, fmt::format("'{}' is already defined", st.name));
-            s.slot = nextSlot_++;
-            s.value = v.node;
-            locals_.back()[st.name] = {s.slot, v.type};
-            break;
-          }
-          case ast::Stmt::Duty: {
-            s.kind = ir::Stmt::Duty;
-            TExpr v = lowerValue(*st.value);
-            if (!v.ok()) break;
-            if (v.type.kind != ir::Kind::Num || !v.type.unit.sameDimension(money_)) {
-              d_.error(code::kCurrency, st.value->range,
-                       fmt::format("a duty is an amount in {} (the currency of account), this is {}", p_->currency, typeName(v.type)));
-              break;
-            }
-            const ast::Expr& ve = *st.value;
-            if (ve.kind == ast::ExprKind::Binary && (ve.op == ast::BinOp::Mul || ve.op == ast::BinOp::Of)) {
-              // The line's rate and base: the factors as written (`90 % of value`).
-              const ir::Node& n = p_->nodes[v.node];
-              const ir::Node* mul = &n;
-              if (n.op == ir::Op::Scale) mul = &p_->nodes[p_->kids[n.kidsBegin]];
-              if (mul->op == ir::Op::Mul && mul->kidsCount == 2) {
-                s.rate = int(p_->kids[mul->kidsBegin]);
-                s.base = int(p_->kids[mul->kidsBegin + 1]);
-              }
-            }
-            v = convert(v, money_, st.value->range);
-            if (v.ok()) s.value = v.node;
-            break;
-          }
-          case ast::Stmt::Outcome:
-            s.kind = ir::Stmt::Outcome;
-            s.outcome = st.outcome == "admit" ? ir::OutcomeKind::Admit : st.outcome == "refuse" ? ir::OutcomeKind::Refuse
-                      : st.outcome == "detain" ? ir::OutcomeKind::Detain : ir::OutcomeKind::Licence;
-            break;
-          case ast::Stmt::Flag:
-            s.kind = ir::Stmt::Outcome;
-            s.outcome = ir::OutcomeKind::Flag;
-            break;
-        }
-        me.stmts.push_back(std::move(s));
-      }
+      for (const auto& st : md.stmts) me.stmts.push_back(lowerStmt(st));
       me.slots = nextSlot_;
       locals_.pop_back();
       if (md.block >= 0) {
@@ -635,6 +687,125 @@ void Checker::lowerMeasures() {
       p_->measures.push_back(std::move(me));
     }
   }
+}
+
+// ---- tariff-rate quotas -------------------------------------------------------------------------
+// A quota is lowered to a measure (its scope, condition and statements) plus the quota settings.
+void Checker::lowerQuotas() {
+  for (const auto& m : mods_)
+    for (const auto& qd : m.quotas) {
+      ir::Quota q;
+      q.name = qd.name;
+      q.legal = qd.legal;
+      q.pos = pos(qd.range);
+      ir::Measure me;
+      me.name = qd.name;
+      me.legal = qd.legal;
+      me.pos = q.pos;
+      bool dup = syms_.count(qd.name) > 0;
+      for (const auto& other : p_->measures) dup = dup || other.name == qd.name;
+      if (dup) d_.error(code::kDuplicate, qd.range, fmt::format("'{}' is already defined", qd.name));
+      me.scopes = resolveScopes(*this, qd.scopes, qd.range);
+      if (qd.when) { TExpr w = expectBool(*qd.when); if (w.ok()) me.when = w.node; }
+      bool haveVolume = false, havePeriod = false;
+      std::set<std::string> seen;
+      for (const auto& f : qd.settings) {
+        if (f.field[0] == '?') {
+          d_.error(code::kBadCall, f.range, fmt::format("unknown quota part '{}': write `in quota {{ ... }}` or `over quota {{ ... }}`", f.field.substr(1)));
+          continue;
+        }
+        if (!seen.insert(f.field).second) { d_.error(code::kDuplicate, f.range, fmt::format("'{}' is set twice", f.field)); continue; }
+        const ast::Expr& v = *f.value;
+        if (f.field == "order") {
+          if (v.kind != ast::ExprKind::String) d_.error(code::kTypeMismatch, v.range, "the order number is a string (`order: \"09.1234\"`)");
+          else q.order = v.text;
+        } else if (f.field == "period") {
+          havePeriod = true;
+          static const std::pair<const char*, ir::QuotaPeriod> kPeriods[] = {{"calendar_year", ir::QuotaPeriod::Year},
+              {"quarter", ir::QuotaPeriod::Quarter}, {"month", ir::QuotaPeriod::Month}, {"whole_term", ir::QuotaPeriod::Whole}};
+          bool ok = false;
+          for (auto [w, per] : kPeriods) if (v.kind == ast::ExprKind::Name && v.text == w) { q.period = per; ok = true; }
+          if (!ok) d_.error(code::kTypeMismatch, v.range, "the quota period is calendar_year, quarter, month or whole_term");
+        } else if (f.field == "volume") {
+          haveVolume = true;
+          TExpr x = lowerValue(v);
+          if (!x.ok()) continue;
+          rt::Unit t = *rt::unitAtom("t");
+          if (x.type.kind != ir::Kind::Num || !x.type.unit.sameDimension(t)) {
+            d_.error(code::kUnitMismatch, v.range, fmt::format("a quota volume is a mass (e.g. 2000 t), this is {}", typeName(x.type)));
+            continue;
+          }
+          x = convert(x, t, v.range);
+          if (x.ok()) q.volume = uint32_t(x.node);
+        } else if (f.field == "per") {
+          TExpr x = lowerValue(v);
+          if (!x.ok()) continue;
+          if (x.type.kind != ir::Kind::Text && x.type.kind != ir::Kind::Country && x.type.kind != ir::Kind::Enum) {
+            d_.error(code::kTypeMismatch, v.range, fmt::format("a quota is kept per text, country or enumeration value, not per {}", typeName(x.type)));
+            continue;
+          }
+          q.key = x.node;
+          q.keyKind = x.type.kind == ir::Kind::Country ? 1 : x.type.kind == ir::Kind::Enum ? 2 : 0;
+          q.keyEnum = x.type.enumId;
+        } else {
+          d_.error(code::kBadCall, f.range, fmt::format("unknown quota setting '{}' (order, period, volume, per)", f.field));
+        }
+      }
+      if (!haveVolume) d_.error(code::kBadCall, qd.range, fmt::format("quota '{}' needs a `volume: ...`", qd.name));
+      if (!havePeriod) d_.error(code::kBadCall, qd.range, fmt::format("quota '{}' needs a `period:` (calendar_year, quarter, month or whole_term)", qd.name));
+      if (!qd.hasOver) d_.error(code::kBadCall, qd.range, fmt::format("quota '{}' must say what the quantity over the quota pays: `over quota {{ ... }}`", qd.name));
+      locals_.emplace_back();
+      nextSlot_ = 0;
+      // Each part has its own local names: a let of the in-quota part is not set when only the
+      // over-quota part runs.
+      for (int section = 1; section <= 2; ++section) {
+        locals_.emplace_back();
+        for (const auto& st : section == 1 ? qd.inQuota : qd.overQuota) {
+          ir::Stmt s = lowerStmt(st);
+          s.section = uint8_t(section);
+          me.stmts.push_back(std::move(s));
+        }
+        locals_.pop_back();
+      }
+      locals_.pop_back();
+      me.slots = nextSlot_;
+      me.quota = int(p_->quotas.size());
+      q.measure = uint32_t(p_->measures.size());
+      p_->measures.push_back(std::move(me));
+      p_->quotas.push_back(std::move(q));
+    }
+}
+
+// ---- HS classification ------------------------------------------------------------------------
+void Checker::lowerClassifications() {
+  int mineralEnum = enumIndex("mineral"), nodeEnum = enumIndex("node");
+  std::vector<ir::Classification> all;
+  for (const auto& m : mods_)
+    for (const auto& cd : m.classifications) {
+      auto value = [&](const std::string& name, int en, const char* what) {
+        Symbol* s = lookup(name);
+        if (en >= 0 && s && s->kind == SymKind::EnumValue && s->index == en) return s->enumValue;
+        d_.error(code::kUndefined, cd.range, en < 0 ? fmt::format("no `{}` enumeration is declared (add `use std.minerals`)", what)
+                                                    : fmt::format("'{}' is not a {}", name, what));
+        return -1;
+      };
+      ir::Classification c;
+      c.pos = pos(cd.range);
+      c.mineral = value(cd.mineral, mineralEnum, "mineral");
+      if (!cd.node.empty()) c.node = value(cd.node, nodeEnum, "node");
+      if (cd.when) { TExpr w = expectBool(*cd.when); if (w.ok()) c.when = w.node; }
+      for (const auto& pre : cd.prefixes) {
+        std::string digits;
+        for (char ch : pre) if (ch != '.') digits += ch;
+        if (digits.size() < 2 || digits.size() > 10) { d_.error(code::kBadLiteral, cd.range, fmt::format("'{}' is not an HS code or prefix (2 to 10 digits)", pre)); continue; }
+        c.prefix = digits;
+        all.push_back(c);
+      }
+    }
+  // The most specific prefix decides; at equal length the first declaration (the agreement file
+  // comes before the modules it uses).
+  std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.prefix.size() > b.prefix.size(); });
+  p_->classifications = std::move(all);
 }
 
 void Checker::reportUnused() {

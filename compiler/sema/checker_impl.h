@@ -60,6 +60,9 @@ class Checker {
   void lowerScopes();
   void lowerOriginRules();
   void lowerMeasures();
+  ir::Stmt lowerStmt(const ast::Stmt& st);
+  void lowerQuotas();
+  void lowerClassifications();
   void reportUnused();
   std::optional<ir::Type> resolveType(const ast::TypeRef& t);
   rt::FieldSpec specFor(const std::string& name, const ir::Type& t) const;
@@ -68,6 +71,7 @@ class Checker {
   // --- expressions (lower_expr.cpp)
   TExpr lower(const ast::Expr& e, const ir::Type* expect = nullptr);
   TExpr lowerValue(const ast::Expr& e, const ir::Type* expect = nullptr);  // errors on non-values
+  TExpr asValue(TExpr v, const ast::Expr& e);
   TExpr lowerName(const ast::Expr& e, const ir::Type* expect);
   TExpr lowerNumber(const ast::Expr& e);
   TExpr lowerBinary(const ast::Expr& e);
@@ -129,6 +133,9 @@ class Checker {
   std::vector<int> defState_;
   std::vector<int> attrField_;      // attribute -> shipment field index
   int ownershipRegistry_ = -1;
+  std::vector<int> groupEnum_;      // per group: -1 countries, else the enumeration of its members
+  int curGroupEnum_ = -1;           // while lowering a group: what its members must be
+  int flowEnum_ = -1;               // the built-in enumeration `flow { import, export }`
 
   // Measure-local names while lowering a measure body.
   std::vector<std::unordered_map<std::string, std::pair<uint32_t, ir::Type>>> locals_;

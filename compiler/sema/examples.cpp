@@ -118,6 +118,27 @@ void Checker::lowerExamples() {
         x.registryRows[ri].push_back(std::move(rec));
       }
     }
+    // Quota balances already used in the shipment's period: `quota co_trq { used: 1990 t, key: "NO" }`
+    for (const auto& qs : ex.quotas) {
+      int qi = -1;
+      for (size_t i = 0; i < p_->quotas.size(); ++i) if (p_->quotas[i].name == qs.name) qi = int(i);
+      if (qi < 0) { d_.error(code::kUndefined, qs.range, fmt::format("no quota '{}' is declared", qs.name)); continue; }
+      ir::Example::QuotaUse use{qi, "", 0};
+      bool haveUsed = false;
+      for (const auto& f : qs.fields) {
+        rt::FieldSpec spec;
+        spec.name = f.field;
+        if (f.field == "used") { spec.kind = rt::FieldKind::Decimal; spec.unit = *rt::unitAtom("t"); }
+        else if (f.field == "key") spec.kind = rt::FieldKind::Text;
+        else { d_.error(code::kUnknownField, f.range, fmt::format("a quota state has `used` and `key`, not '{}'", f.field)); continue; }
+        rt::FieldValue v;
+        if (f.field == "key" && f.value->kind == ast::ExprKind::Name) { v.present = true; v.s = f.value->text; }  // key: NO
+        else if (!cellFrom(*this, spec, *f.value, v)) continue;
+        if (f.field == "used") { use.used = v.i; haveUsed = true; } else use.key = v.s;
+      }
+      if (!haveUsed) d_.error(code::kExample, qs.range, "a quota state says how much is `used`");
+      x.quotaUses.push_back(use);
+    }
     // Expectations
     for (const auto& e : ex.expects) {
       ir::Expectation want;
@@ -133,15 +154,33 @@ void Checker::lowerExamples() {
         }
         case EK::Total: want.kind = ir::Expectation::Total; break;
         case EK::Origin: want.kind = ir::Expectation::Origin; break;
-        case EK::Outcome: want.kind = ir::Expectation::Outcome; want.text = e.name; break;
+        case EK::Outcome: {
+          want.kind = ir::Expectation::Outcome;
+          want.text = e.name;
+          if (!e.text.empty()) {  // with a reason: the kind as a value, the reason as the text
+            static const char* const kWords[] = {"admit", "refuse", "detain", "licence", "flag", "prohibit"};
+            for (size_t k = 0; k < std::size(kWords); ++k) if (e.name == kWords[k]) want.value = int64_t(k);
+            want.text = e.text;
+          }
+          break;
+        }
+        case EK::InQuota:
+        case EK::OverQuota: {
+          want.kind = e.kind == EK::InQuota ? ir::Expectation::InQuota : ir::Expectation::OverQuota;
+          if (!e.text.empty()) { d_.error(code::kExample, e.range, fmt::format("expected `in quota {0}: ...` or `over quota {0}: ...`", e.name)); continue; }
+          for (size_t i = 0; i < p_->quotas.size(); ++i) if (p_->quotas[i].name == e.name) want.measure = int(i);
+          if (want.measure < 0) { d_.error(code::kUndefined, e.range, fmt::format("no quota '{}'", e.name)); continue; }
+          break;
+        }
         case EK::Flag: want.kind = ir::Expectation::Flag; want.text = e.name; break;
         case EK::Error: want.kind = ir::Expectation::Error; want.text = e.name; break;
       }
       if (e.value) {
+        bool mass = e.kind == EK::InQuota || e.kind == EK::OverQuota;
         rt::FieldSpec spec;
-        spec.name = e.kind == EK::Origin ? "origin" : "amount";
+        spec.name = e.kind == EK::Origin ? "origin" : mass ? "quantity" : "amount";
         spec.kind = e.kind == EK::Origin ? rt::FieldKind::Country : rt::FieldKind::Decimal;
-        spec.unit = money_;
+        spec.unit = mass ? *rt::unitAtom("t") : money_;
         rt::FieldValue v;
         if (!cellFrom(*this, spec, *e.value, v)) continue;
         want.value = v.i;

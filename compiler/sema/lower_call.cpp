@@ -118,7 +118,7 @@ TExpr Checker::lowerCall(const ast::Expr& e) {
     TExpr g = lower(*e.kids[1]);
     if (!ent.ok() || !g.ok()) return bad(e.range);
     if (ent.type.kind != Kind::Text) { d_.error(code::kTypeMismatch, e.kids[0]->range, "owned_share() takes an entity id (e.g. facility or producer)"); return bad(e.range); }
-    if (g.cat != TExpr::Group) { d_.error(code::kTypeMismatch, e.kids[1]->range, "owned_share() takes a group of countries second"); return bad(e.range); }
+    if (g.cat != TExpr::Group || p_->groups[g.index].enumId >= 0) { d_.error(code::kTypeMismatch, e.kids[1]->range, "owned_share() takes a group of countries second"); return bad(e.range); }
     ir::Node n = mkNode(Op::OwnedShare, Kind::Num, pos(e.range));
     n.a = uint32_t(g.index);
     n.b = uint8_t(ownershipRegistry_);
@@ -155,7 +155,14 @@ TExpr Checker::lowerCall(const ast::Expr& e) {
     if (a.type.kind != Kind::Date || b.type.kind != Kind::Date) { d_.error(code::kTypeMismatch, e.range, "days_between() takes two dates"); return bad(e.range); }
     return value(emit(mkNode(Op::DaysBetween, Kind::Num, pos(e.range)), {a.node, b.node}), numType(rt::unitNone()), e.range);
   }
-  d_.error(code::kBadCall, e.range, fmt::format("unknown function '{}' (min, max, abs, round, avg, latest, month_avg, owned_share, contained, content_value, has, days_between)", f));
+  if (f == "present") {
+    // present(x): whether x can be evaluated, i.e. no field, observation or registry row it needs is missing.
+    if (!argCount(1)) return bad(e.range);
+    TExpr a = lowerValue(*e.kids[0]);
+    if (!a.ok()) return bad(e.range);
+    return value(emit(mkNode(Op::Present, Kind::Bool, pos(e.range)), {a.node}), simple(Kind::Bool), e.range);
+  }
+  d_.error(code::kBadCall, e.range, fmt::format("unknown function '{}' (min, max, abs, round, avg, latest, month_avg, owned_share, contained, content_value, has, present, days_between)", f));
   return bad(e.range);
 }
 

@@ -114,8 +114,9 @@ TExpr Checker::expectBool(const ast::Expr& e) {
   return v;
 }
 
-TExpr Checker::lowerValue(const ast::Expr& e, const ir::Type* expect) {
-  TExpr v = lower(e, expect);
+TExpr Checker::lowerValue(const ast::Expr& e, const ir::Type* expect) { return asValue(lower(e, expect), e); }
+
+TExpr Checker::asValue(TExpr v, const ast::Expr& e) {
   if (!v.ok() || v.cat == TExpr::Value) return v;
   const char* what = v.cat == TExpr::Group ? "a group (use it after `in`)" : v.cat == TExpr::List ? "a list (use it after `in`)"
                    : v.cat == TExpr::Series ? "a market series (use avg, min, max or latest)" : v.cat == TExpr::Registry ? "a registry (index it: name[key].column)"
@@ -448,7 +449,23 @@ TExpr Checker::lowerBinary(const ast::Expr& e) {
     if (!a.ok() || !b.ok()) return bad(e.range);
     return value(emit(mk(e.op == B::And ? Op::And : Op::Or, Kind::Bool, pos(e.range)), {a.node, b.node}), simple(Kind::Bool), e.range);
   }
-  TExpr a = lowerValue(*e.kids[0]);
+  TExpr a = lower(*e.kids[0]);
+  if ((e.op == B::Add || e.op == B::Sub) && a.ok() && a.cat == TExpr::Value && a.type.kind == Kind::Date) {
+    // date + 180 days, date - 1 year: calendar arithmetic (months and years clamp to the month's end).
+    {
+      TExpr d = lower(*e.kids[1]);
+      if (!d.ok()) return bad(e.range);
+      if (d.cat != TExpr::Duration) {
+        d_.error(code::kTypeMismatch, e.kids[1]->range, "a date can only be moved by a duration (e.g. `date + 180 days`)");
+        return bad(e.range);
+      }
+      ir::Node n = mk(Op::DateAdd, Kind::Date, pos(e.range));
+      n.imm = e.op == B::Add ? d.amount : -d.amount;
+      n.c = uint8_t(d.wunit);
+      return value(emit(n, {a.node}), simple(Kind::Date), e.range);
+    }
+  }
+  a = asValue(a, *e.kids[0]);
   TExpr b = lowerValue(*e.kids[1], a.ok() ? &a.type : nullptr);
   if (!a.ok() || !b.ok()) return bad(e.range);
   bool cmp = e.op == B::Lt || e.op == B::Le || e.op == B::Gt || e.op == B::Ge || e.op == B::Eq || e.op == B::Ne;
@@ -505,7 +522,13 @@ TExpr Checker::lowerIn(const ast::Expr& e) {
   if (!v.ok() || !set.ok()) return bad(e.range);
   int result = -1;
   if (set.cat == TExpr::Group) {
-    if (v.type.kind != Kind::Country) { d_.error(code::kTypeMismatch, e.range, fmt::format("only a country can be in a group, not {}", typeName(v.type))); return bad(e.range); }
+    int ge = p_->groups[set.index].enumId;
+    bool fits = ge < 0 ? v.type.kind == Kind::Country : (v.type.kind == Kind::Enum && v.type.enumId == ge);
+    if (!fits) {
+      std::string holds = ge < 0 ? "countries" : fmt::format("values of `{}`", p_->enums[ge].first);
+      d_.error(code::kTypeMismatch, e.range, fmt::format("group '{}' holds {}; this value is {}", p_->groups[set.index].name, holds, typeName(v.type)));
+      return bad(e.range);
+    }
     ir::Node n = mk(Op::InGroup, Kind::Bool, pos(e.range));
     n.a = uint32_t(set.index);
     result = emit(n, {v.node});

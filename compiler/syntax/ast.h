@@ -97,7 +97,12 @@ struct Header : Node {
 struct Use : Node { std::string path; bool isFile = false; };
 struct CountryDecl : Node { std::string code, name; };
 struct EnumerationDecl : Node { std::string name; std::vector<std::string> values; };
-struct GroupDecl : Node { std::string name; std::unique_ptr<GroupExpr> expr; };
+struct GroupDecl : Node {
+  std::string name;
+  std::string elemType;  // "" = countries; else an enumeration (`group ree: mineral = [...]`)
+  SourceRange elemRange;
+  std::unique_ptr<GroupExpr> expr;
+};
 struct PartiesDecl : Node { struct Role : Node { std::string name; std::vector<Member> members; }; std::vector<Role> roles; };
 struct AttributeDecl : Node { std::string name; TypeRef type; ExprPtr dflt; };
 struct ScopeDecl : Node { std::string name; std::vector<std::string> minerals, nodes; ExprPtr where; };
@@ -121,7 +126,7 @@ struct Stmt : Node {
   std::string name;      // Let
   std::optional<TypeRef> type;
   std::string label;     // Duty label, outcome reason, flag text
-  std::string outcome;   // admit/refuse/detain/licence
+  std::string outcome;   // admit/refuse/detain/licence/prohibit
   ExprPtr when, value;
 };
 
@@ -135,12 +140,29 @@ struct MeasureDecl : Node {
 };
 
 struct CombineBlock : Node { std::string kind, label; };  // kind: first | exclusive
-struct QuotaDecl : Node { std::string name; };
-
 struct FieldInit : Node { std::string field; ExprPtr value; };
+
+// A tariff-rate quota: settings (order, period, volume, per) and the statements that price the part
+// of a shipment inside and outside the balance.
+struct QuotaDecl : Node {
+  std::string name, legal;
+  std::vector<std::string> scopes;
+  ExprPtr when;
+  std::vector<FieldInit> settings;
+  std::vector<Stmt> inQuota, overQuota;
+  bool hasIn = false, hasOver = false;
+};
+
+// classify 2504, 3801 as graphite at processed when ...
+struct ClassifyDecl : Node {
+  std::vector<std::string> prefixes;
+  std::string mineral, node;  // node "" = leave the node alone
+  ExprPtr when;
+};
+
 struct Expectation : Node {
-  enum Kind { Line, NoLine, Total, Origin, Outcome, Flag, Error } kind = Line;
-  std::string name;  // measure (Line/NoLine), outcome word, flag text, error code
+  enum Kind { Line, NoLine, Total, Origin, Outcome, Flag, Error, InQuota, OverQuota } kind = Line;
+  std::string name;  // measure (Line/NoLine), quota, outcome word, flag text, error code
   std::string text;  // outcome reason
   ExprPtr value;
 };
@@ -152,6 +174,8 @@ struct Example : Node {
   std::vector<Obs> market;
   struct RegistryRows : Node { std::string name; std::vector<std::vector<FieldInit>> rows; };
   std::vector<RegistryRows> registries;
+  struct QuotaState : Node { std::string name; std::vector<FieldInit> fields; };  // used: 1990 t, key: "NO"
+  std::vector<QuotaState> quotas;
   std::vector<Expectation> expects;
 };
 
@@ -177,6 +201,7 @@ struct Module {
   std::vector<MeasureDecl> measures;
   std::vector<CombineBlock> blocks;
   std::vector<QuotaDecl> quotas;
+  std::vector<ClassifyDecl> classifications;
   std::vector<Example> examples;
 };
 

@@ -81,7 +81,8 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     m.enumerations.push_back(std::move(ed));
   } else if (auto* g = d->groupDecl()) {
     auto gd = node<ast::GroupDecl>(rangeOf(g));
-    gd.name = g->IDENT()->getText();
+    gd.name = g->IDENT(0)->getText();
+    if (g->IDENT().size() > 1) { gd.elemType = g->IDENT(1)->getText(); gd.elemRange = rangeOf(g->IDENT(1)); }
     gd.expr = groupExpr(g->groupExpr());
     m.groups.push_back(std::move(gd));
   } else if (auto* p = d->partiesDecl()) {
@@ -136,9 +137,14 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     m.blocks.push_back(std::move(blk));
     for (auto* ms : cb->measureDecl()) m.measures.push_back(measure(ms, idx));
   } else if (auto* q = d->quotaDecl()) {
-    auto qd = node<ast::QuotaDecl>(rangeOf(q));
-    qd.name = q->IDENT()->getText();
-    m.quotas.push_back(std::move(qd));
+    m.quotas.push_back(quota(q));
+  } else if (auto* c = d->classifyDecl()) {
+    auto cd = node<ast::ClassifyDecl>(rangeOf(c));
+    for (auto* h : c->hsItem()) cd.prefixes.push_back(h->getText());
+    cd.mineral = c->IDENT(0)->getText();
+    if (c->IDENT().size() > 1) cd.node = c->IDENT(1)->getText();
+    if (c->expr()) cd.when = expr(c->expr());
+    m.classifications.push_back(std::move(cd));
   } else if (auto* ex = d->exampleDecl()) {
     m.examples.push_back(example(ex));
   }
@@ -274,6 +280,37 @@ ast::MeasureDecl AstBuilder::measure(P::MeasureDeclContext* c, int block) {
   return md;
 }
 
+// quotaDecl : QUOTA IDENT STRING? (ON scopeList)? (WHEN expr)? { quotaItem* }
+ast::QuotaDecl AstBuilder::quota(P::QuotaDeclContext* c) {
+  auto q = node<ast::QuotaDecl>(rangeOf(c));
+  q.name = c->IDENT()->getText();
+  q.legal = unquote(c->STRING());
+  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) q.scopes.push_back(id->getText());
+  if (c->expr()) q.when = expr(c->expr());
+  for (auto* item : c->quotaItem()) {
+    if (auto* s = dynamic_cast<P::QuotaSettingContext*>(item)) {
+      auto f = node<ast::FieldInit>(rangeOf(s));
+      f.field = s->getStart()->getText();
+      f.value = expr(s->expr());
+      q.settings.push_back(std::move(f));
+    } else if (auto* in = dynamic_cast<P::QuotaInContext*>(item)) {
+      q.hasIn = true;
+      for (auto* st : in->stmt()) q.inQuota.push_back(stmt(st));
+    } else if (auto* over = dynamic_cast<P::QuotaOverContext*>(item)) {
+      // `over quota { ... }`: the grammar takes any word so that a typo gets a clear message.
+      if (over->IDENT()->getText() != "over") {
+        auto f = node<ast::FieldInit>(rangeOf(over->IDENT()));
+        f.field = "?" + over->IDENT()->getText();
+        q.settings.push_back(std::move(f));
+        continue;
+      }
+      q.hasOver = true;
+      for (auto* st : over->stmt()) q.overQuota.push_back(stmt(st));
+    }
+  }
+  return q;
+}
+
 ast::Stmt AstBuilder::stmt(P::StmtContext* c) {
   auto s = node<ast::Stmt>(rangeOf(c));
   if (auto* l = dynamic_cast<P::StmtLetContext*>(c)) {
@@ -325,6 +362,11 @@ ast::Example AstBuilder::example(P::ExampleDeclContext* c) {
         rr.rows.push_back(std::move(cells));
       }
       ex.registries.push_back(std::move(rr));
+    } else if (auto* qs = dynamic_cast<P::ExQuotaContext*>(item)) {
+      auto st = node<ast::Example::QuotaState>(rangeOf(qs));
+      st.name = qs->IDENT()->getText();
+      for (auto* f : qs->fieldInit()) st.fields.push_back(fieldInit(f));
+      ex.quotas.push_back(std::move(st));
     } else if (auto* e = dynamic_cast<P::ExExpectContext*>(item)) {
       for (auto* x : e->expectation()) ex.expects.push_back(expectation(x));
     }
@@ -349,6 +391,13 @@ ast::Expectation AstBuilder::expectation(P::ExpectationContext* c) {
   else if (auto* oc = dynamic_cast<P::ExpectOutcomeContext*>(c)) { e.kind = K::Outcome; e.name = oc->outcomeWord()->getText(); e.text = unquote(oc->STRING()); }
   else if (auto* f = dynamic_cast<P::ExpectFlagContext*>(c)) { e.kind = K::Flag; e.name = unquote(f->STRING()); }
   else if (auto* er = dynamic_cast<P::ExpectErrorContext*>(c)) { e.kind = K::Error; e.name = er->IDENT()->getText(); }
+  else if (auto* iq = dynamic_cast<P::ExpectInQuotaContext*>(c)) { e.kind = K::InQuota; e.name = iq->IDENT()->getText(); e.value = expr(iq->expr()); }
+  else if (auto* oq = dynamic_cast<P::ExpectOverQuotaContext*>(c)) {
+    e.kind = K::OverQuota;
+    e.name = oq->IDENT(1)->getText();
+    e.value = expr(oq->expr());
+    if (oq->IDENT(0)->getText() != "over") e.text = oq->IDENT(0)->getText();  // the checker reports it
+  }
   return e;
 }
 

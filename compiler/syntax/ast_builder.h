@@ -27,6 +27,7 @@ class AstBuilder {
   ast::ScheduleDecl schedule(P::ScheduleDeclContext* s);
   ast::RegistryDecl registry(P::RegistryDeclContext* r);
   ast::MeasureDecl measure(P::MeasureDeclContext* c, int block);
+  ast::QuotaDecl quota(P::QuotaDeclContext* c);
   ast::Stmt stmt(P::StmtContext* c);
   ast::Example example(P::ExampleDeclContext* c);
   ast::FieldInit fieldInit(P::FieldInitContext* c);

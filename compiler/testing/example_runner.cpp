@@ -13,19 +13,10 @@ namespace lode::testing {
 
 namespace {
 
-const char* kindName(uint8_t k) {
-  switch (static_cast<ir::OutcomeKind>(k)) {
-    case ir::OutcomeKind::Admit: return "admit";
-    case ir::OutcomeKind::Refuse: return "refuse";
-    case ir::OutcomeKind::Detain: return "detain";
-    case ir::OutcomeKind::Licence: return "licence";
-    case ir::OutcomeKind::Flag: return "flag";
-  }
-  return "unknown";
-}
+const char* kindName(uint8_t k) { return report::outcomeKindName(k); }
 
 bool isOutcomeWord(const std::string& s) {
-  return s == "admit" || s == "refuse" || s == "detain" || s == "licence";
+  return s == "admit" || s == "refuse" || s == "detain" || s == "licence" || s == "prohibit";
 }
 
 std::string measureName(const ir::Program& p, int m) {
@@ -134,6 +125,22 @@ class Checker {
           if (!found) fail(e.pos, fmt::format("flag: expected \"{}\", got {}", e.text, producedFlags(a)));
           break;
         }
+        case ir::Expectation::InQuota:
+        case ir::Expectation::OverQuota: {
+          bool in = e.kind == ir::Expectation::InQuota;
+          const std::string& name = p_.quotas[static_cast<size_t>(e.measure)].name;
+          const rt::QuotaRec* rec = nullptr;
+          for (const rt::QuotaRec& q : a.quotas)
+            if (static_cast<int>(q.quota) == e.measure) rec = &q;
+          if (!rec) {
+            fail(e.pos, fmt::format("{} quota {}: expected {} t, the quota was not applied", in ? "in" : "over", name, rt::decFormat(e.value)));
+            break;
+          }
+          int64_t got = in ? rec->inQuota : rec->overQuota;
+          if (got != e.value)
+            fail(e.pos, fmt::format("{} quota {}: expected {} t, got {} t", in ? "in" : "over", name, rt::decFormat(e.value), rt::decFormat(got)));
+          break;
+        }
         case ir::Expectation::Error: {
           expectedErrors.insert(e.text);
           bool found = false;
@@ -222,6 +229,7 @@ InputSet::InputSet(const ir::Program& p) {
 const interp::Inputs& InputSet::inputs() {
   inputs_.market = &market_;
   inputs_.ownership = &ownership_;
+  inputs_.quotas = &quotas_;
   inputs_.tables.assign(tables_.size(), nullptr);
   for (size_t r = 0; r < tables_.size(); ++r) inputs_.tables[r] = tables_[r].get();
   return inputs_;
@@ -298,6 +306,11 @@ std::vector<ExampleResult> runExamples(const ir::Program& p, const SourceManager
 
     rt::Record shipment = ex.shipment;
     applyFieldDefaults(p, shipment);
+    for (const ir::Example::QuotaUse& u : ex.quotaUses) {
+      const ir::Quota& q = p.quotas[static_cast<size_t>(u.quota)];
+      const rt::FieldValue& date = shipment.values[ir::kFieldDate];
+      in.quotas().set(q.name, rt::quotaPeriodStart(q.period, date.present ? static_cast<int32_t>(date.i) : 0), u.key, u.used);
+    }
     rt::Assessment a;
     bool ran = true;
     try {

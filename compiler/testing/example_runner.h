@@ -43,6 +43,7 @@ class InputSet {
 
   rt::MarketData& market() { return market_; }
   rt::OwnershipGraph& ownership() { return ownership_; }
+  rt::QuotaLedger& quotas() { return quotas_; }
   // Null for ownership registries (they all use ownership()).
   rt::RegistryTable* table(size_t registry) { return registry < tables_.size() ? tables_[registry].get() : nullptr; }
   const interp::Inputs& inputs();
@@ -50,6 +51,7 @@ class InputSet {
  private:
   rt::MarketData market_;
   rt::OwnershipGraph ownership_;
+  rt::QuotaLedger quotas_;
   std::vector<std::unique_ptr<rt::RegistryTable>> tables_;
   interp::Inputs inputs_;
 };

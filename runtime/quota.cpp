@@ -1,0 +1,80 @@
+#include "runtime/quota.h"
+
+#include "runtime/date.h"
+#include "runtime/decimal.h"
+#include "runtime/units.h"
+#include "runtime/shipment_reader.h"
+
+namespace lode::rt {
+
+int32_t quotaPeriodStart(QuotaPeriodKind k, int32_t date) {
+  switch (k) {
+    case QuotaPeriodKind::Whole: return INT32_MIN;
+    case QuotaPeriodKind::Year: return daysFromCivil(civilFromDays(date).year, 1, 1);
+    case QuotaPeriodKind::Quarter: {
+      Ymd d = civilFromDays(date);
+      return daysFromCivil(d.year, (d.month - 1) / 3 * 3 + 1, 1);
+    }
+    case QuotaPeriodKind::Month: return dateMonthStart(date);
+  }
+  return INT32_MIN;
+}
+
+int64_t QuotaLedger::used(const std::string& name, int32_t period, const std::string& key) const {
+  auto it = used_.find(Key{name, period, key});
+  return it == used_.end() ? 0 : it->second;
+}
+
+bool QuotaLedger::add(const std::string& name, int32_t period, const std::string& key, int64_t qty) {
+  int64_t& slot = used_[Key{name, period, key}];
+  int64_t sum = 0;
+  if (decAdd(slot, qty, &sum) != ErrCode::Ok) return false;
+  slot = sum;
+  return true;
+}
+
+void QuotaLedger::set(const std::string& name, int32_t period, const std::string& key, int64_t qty) {
+  used_[Key{name, period, key}] = qty;
+}
+
+std::vector<RowError> QuotaLedger::loadCsv(std::istream& in, const std::string& fileName) {
+  Schema s;
+  FieldSpec f;
+  f.name = "quota"; f.kind = FieldKind::Text; f.required = true; s.add(f);
+  f.name = "period"; f.kind = FieldKind::Date; f.required = false; s.add(f);
+  f.name = "key"; f.kind = FieldKind::Text; f.required = false; s.add(f);
+  f.name = "used"; f.kind = FieldKind::Decimal; f.required = true; f.unit = *unitAtom("t"); s.add(f);
+  RecordReader reader(s, ReaderOptions{});
+  reader.attach(in, RecordFormat::Csv, fileName);
+  std::vector<RowError> errs;
+  for (const auto& name : reader.missingColumns())
+    errs.push_back({fileName, 0, name, ErrCode::MissingField, "quota state: required column '" + name + "' is missing"});
+  if (!errs.empty()) return errs;
+  Record rec;
+  std::vector<RowError> rowErrs;
+  while (reader.next(rec, rowErrs)) {
+    if (!rowErrs.empty()) {
+      for (auto& e : rowErrs) errs.push_back(std::move(e));
+      rowErrs.clear();
+      continue;
+    }
+    if (rec.values[3].i < 0) {
+      errs.push_back({fileName, rec.row, "used", ErrCode::OutOfRange, "a used quantity cannot be negative"});
+      continue;
+    }
+    int32_t period = rec.values[1].present ? int32_t(rec.values[1].i) : INT32_MIN;
+    set(rec.values[0].s, period, rec.values[2].present ? rec.values[2].s : std::string(), rec.values[3].i);
+  }
+  return errs;
+}
+
+void QuotaLedger::writeCsv(std::ostream& out) const {
+  out << "quota,period,key,used\n";
+  for (const auto& [k, v] : used_) {
+    const auto& [name, period, key] = k;
+    out << name << ',' << (period == INT32_MIN ? std::string() : dateFormat(period)) << ',' << key << ','
+        << decFormat(v) << " t\n";
+  }
+}
+
+}  // namespace lode::rt
