@@ -68,11 +68,21 @@ std::vector<RowError> QuotaLedger::loadCsv(std::istream& in, const std::string& 
   return errs;
 }
 
+namespace {
+// RFC 4180 quoting for a text cell that holds a comma, quote or line break.
+std::string csvCell(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return q + '"';
+}
+}  // namespace
+
 void QuotaLedger::writeCsv(std::ostream& out) const {
   out << "quota,period,key,used\n";
   for (const auto& [k, v] : used_) {
     const auto& [name, period, key] = k;
-    out << name << ',' << (period == INT32_MIN ? std::string() : dateFormat(period)) << ',' << key << ','
+    out << csvCell(name) << ',' << (period == INT32_MIN ? std::string() : dateFormat(period)) << ',' << csvCell(key) << ','
         << decFormat(v) << " t\n";
   }
 }

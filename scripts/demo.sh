@@ -14,9 +14,10 @@ for f in examples/agreements/*.lode; do
   $lode test "$f" | tail -1 || status=1
   args=(--shipments "$dir/shipments.csv" --out "build/priced-$name.jsonl")
   [ -f "$dir/market.csv" ] && args+=(--market "$dir/market.csv")
+  [ -f "$dir/quota_state.csv" ] && args+=(--quotas "$dir/quota_state.csv" --quotas-out "build/quotas-$name.csv")
   for r in "$dir"/*.csv; do
     n=$(basename "$r" .csv)
-    [ "$n" = shipments ] || [ "$n" = market ] || args+=(--registry "$n=$r")
+    [ "$n" = shipments ] || [ "$n" = market ] || [ "$n" = quota_state ] || args+=(--registry "$n=$r")
   done
   $lode price "$f" "${args[@]}"
   echo "   priced -> build/priced-$name.jsonl ($(wc -l < "build/priced-$name.jsonl") rows); first rows:"

@@ -4,6 +4,8 @@
 // so memory stays flat however large the shipment file is. A bad row never stops the batch: it is
 // reported on stderr and written to the output with its errors.
 #include <fmt/format.h>
+
+#include <fstream>
 #include <unistd.h>
 
 #include <cstdio>
@@ -26,6 +28,7 @@ struct PriceOptions {
   std::string shipments;
   std::string market;
   std::vector<std::string> registries;
+  std::string quotas, quotasOut;
   std::string format = "jsonl";
   std::string inputFormat;
   std::string out;
@@ -56,6 +59,14 @@ struct Output {
   }
 };
 
+// First come, first served: each priced shipment takes its in-quota quantity from the balance
+// before the next row is evaluated. A shipment with errors still holds what it was granted: its
+// declaration exists and customs decides on it.
+void commitQuotas(const ir::Program& p, const rt::Assessment& a, rt::QuotaLedger& ledger) {
+  for (const rt::QuotaRec& q : a.quotas)
+    if (q.inQuota > 0) ledger.add(p.quotas[q.quota].name, q.period, q.key, q.inQuota);
+}
+
 int runPrice(const PriceOptions& o) {
   if (o.trace && o.format != "jsonl") throw UsageError("--trace needs --format jsonl (a trace does not fit a CSV cell)");
   rt::RecordFormat inFmt = inputFormatOf(o);
@@ -76,6 +87,14 @@ int runPrice(const PriceOptions& o) {
   testing::InputSet inputs(p);
   if (!o.market.empty()) loadMarket(p, inputs, o.market, errors, inputErrors);
   loadRegistries(p, inputs, o.registries, errors, inputErrors);
+  if (!o.quotas.empty()) {
+    std::ifstream qf(o.quotas, std::ios::binary);
+    if (!qf) throw UsageError(fmt::format("cannot read quota state '{}'", o.quotas));
+    for (const rt::RowError& e : inputs.quotas().loadCsv(qf, o.quotas)) {
+      errors.print(e);
+      ++inputErrors;
+    }
+  }
   const interp::Inputs& in = inputs.inputs();
 
   rt::ReaderOptions ropts;
@@ -133,6 +152,7 @@ int runPrice(const PriceOptions& o) {
       a.clear();
       a.origin = a.declaredOrigin = 0;  // clear() keeps them; a stale origin must not leak across rows
       interp.evaluate(rec, in, a, o.trace);
+      commitQuotas(p, a, inputs.quotas());
       if (!a.ok()) {
         ++badRows;
         for (const rt::EvalError& e : a.errors) {
@@ -152,6 +172,11 @@ int runPrice(const PriceOptions& o) {
   errors.finish();
 
   bool writeFailed = std::fflush(out.f) != 0 || std::ferror(out.f);
+  if (!o.quotasOut.empty()) {
+    std::ofstream qf(o.quotasOut, std::ios::binary);
+    inputs.quotas().writeCsv(qf);
+    writeFailed |= !qf.good();
+  }
   if (out.owned) {
     writeFailed |= std::fclose(out.f) != 0;
     out.f = nullptr;
@@ -182,6 +207,8 @@ void addPriceCommand(CLI::App& app, int& rc) {
   sub->add_option("-m,--market", o->market, "Market observations CSV: series,date,value");
   sub->add_option("-r,--registry", o->registries, "Registry CSV as NAME=FILE, or FILE named after the registry; repeatable")
       ->allow_extra_args(false);  // one file per --registry, so a following AGREEMENT is not swallowed
+  sub->add_option("--quotas", o->quotas, "Tariff-rate quota balances used so far: CSV quota,period,key,used");
+  sub->add_option("--quotas-out", o->quotasOut, "Write the quota balances after the batch (same CSV) to FILE");
   sub->add_option("-f,--format", o->format, "Output format (default jsonl)")->check(CLI::IsMember({"jsonl", "csv"}));
   sub->add_option("--input-format", o->inputFormat, "Override the shipments format chosen from the file name")
       ->check(CLI::IsMember({"csv", "jsonl"}));

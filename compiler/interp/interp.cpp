@@ -484,7 +484,7 @@ void Frame::run() {
       traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
       continue;
     }
-    size_t lines = out_.lines.size(), outcomes = out_.outcomes.size();
+    size_t lines = out_.lines.size(), outcomes = out_.outcomes.size(), quotas = out_.quotas.size();
     try {
       if (!applies(m.scopes, m.when, m.pos, mi)) continue;
       traceEv(rt::TraceEvent::Applied, mi, m.pos);
@@ -494,6 +494,7 @@ void Frame::run() {
       // A failed measure contributes nothing; its error says why.
       out_.lines.resize(lines);
       out_.outcomes.resize(outcomes);
+      out_.quotas.resize(quotas);
       out_.errors.push_back({f.code, f.pos, f.detail});
     }
   }

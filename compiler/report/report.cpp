@@ -342,7 +342,39 @@ void appendAssessmentJson(std::string& out, const ir::Program& p, const SourceMa
     out += '}';
   }
 
-  out += "],\"total\":";
+  out += ']';
+  if (!a.quotas.empty()) {
+    // Quota requests: what each shipment took from which balance (the caller commits in order).
+    out += ",\"quotas\":[";
+    first = true;
+    for (const rt::QuotaRec& q : a.quotas) {
+      if (!first) out += ',';
+      first = false;
+      const ir::Quota* qd = q.quota < p.quotas.size() ? &p.quotas[q.quota] : nullptr;
+      out += '{';
+      appendKey(out, "quota");
+      appendJsonString(out, qd ? qd->name : std::string("?"));
+      out += ',';
+      appendKey(out, "order");
+      appendJsonStringOrNull(out, qd ? std::string_view(qd->order) : std::string_view());
+      out += ',';
+      appendKey(out, "period");
+      if (q.period == INT32_MIN) out += "null";
+      else appendJsonString(out, rt::dateFormat(q.period));
+      out += ',';
+      appendKey(out, "key");
+      appendJsonStringOrNull(out, q.key);
+      for (auto [k, v] : {std::pair{"volume", q.volume}, std::pair{"used_before", q.usedBefore},
+                          std::pair{"in_quota", q.inQuota}, std::pair{"over_quota", q.overQuota}}) {
+        out += ',';
+        appendKey(out, k);
+        appendJsonString(out, rt::decFormat(v) + " t");
+      }
+      out += '}';
+    }
+    out += ']';
+  }
+  out += ",\"total\":";
   if (a.ok()) appendJsonString(out, formatMoney(p, a.total));
   else out += "null";
   out += ",\"currency\":";
