@@ -473,7 +473,7 @@ void appendInputErrorsJson(std::string& out, const ir::Program& p, uint64_t row,
 
 // ---- CSV ----------------------------------------------------------------------------------------
 
-std::string csvHeader() { return "row,id,origin,total,currency,lines,outcomes,errors"; }
+std::string csvHeader() { return "row,id,origin,total,currency,lines,outcomes,errors,quotas"; }
 
 void appendAssessmentCsv(std::string& out, const ir::Program& p, const SourceManager& sm, const rt::Assessment& a,
                          uint64_t row, std::string_view id) {
@@ -515,6 +515,15 @@ void appendAssessmentCsv(std::string& out, const ir::Program& p, const SourceMan
     cell += ' ' + errorMessage(e);
   }
   appendCsvCell(out, cell);
+  out += ',';
+
+  cell.clear();  // quota=in/over, e.g. co_trq=10 t/15 t
+  for (const rt::QuotaRec& q : a.quotas) {
+    if (!cell.empty()) cell += ';';
+    cell += (q.quota < p.quotas.size() ? p.quotas[q.quota].name : std::string("?")) + '=' + rt::decFormat(q.inQuota) +
+            " t/" + rt::decFormat(q.overQuota) + " t";
+  }
+  appendCsvCell(out, cell);
 }
 
 std::string assessmentCsv(const ir::Program& p, const SourceManager& sm, const rt::Assessment& a, uint64_t row,
@@ -539,6 +548,7 @@ void appendInputErrorsCsv(std::string& out, const ir::Program& p, uint64_t row, 
     cell += ' ' + e.message;
   }
   appendCsvCell(out, cell);
+  out += ',';  // quotas: none
 }
 
 // ---- explanation --------------------------------------------------------------------------------

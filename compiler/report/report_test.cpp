@@ -102,9 +102,9 @@ TEST_CASE("report: JSON and CSV lines of a priced shipment") {
         R"("amount":"35000","rounded":"35000.00"}],)"
         R"("outcomes":[{"kind":"flag","measure":"floor","text":"below \"floor\""}],)"
         R"("total":"35000.00","currency":"USD","errors":[]})");
-  CHECK(report::csvHeader() == "row,id,origin,total,currency,lines,outcomes,errors");
+  CHECK(report::csvHeader() == "row,id,origin,total,currency,lines,outcomes,errors,quotas");
   CHECK(report::assessmentCsv(f.p(), f.c->sm, a, 2, "T,2") ==
-        R"(2,"T,2",MZ,35000.00,USD,floor=35000.00,"flag:floor:below ""floor""",)");
+        R"(2,"T,2",MZ,35000.00,USD,floor=35000.00,"flag:floor:below ""floor""",,)");
 }
 
 TEST_CASE("report: an evaluation error leaves no total and names the clause") {
@@ -133,7 +133,7 @@ TEST_CASE("report: unreadable rows keep their errors in the output") {
         R"({"code":"E0004","field":null,"message":"row, with \"quotes\"","at":"s.csv:7"}]})");
   std::string csv;
   report::appendInputErrorsCsv(csv, f.p(), 7, "X1", errs);
-  CHECK(csv == R"(7,X1,,,USD,,,"E0009@quantity expected a number, got 'abc';E0004 row, with ""quotes""")");
+  CHECK(csv == R"(7,X1,,,USD,,,"E0009@quantity expected a number, got 'abc';E0004 row, with ""quotes""",)");
   CHECK(report::rowErrorText(errs[0]) == "s.csv:7: quantity: expected a number, got 'abc'");
 }
 

@@ -520,7 +520,18 @@ void Checker::lowerRegistries() {
         col("country", rt::FieldKind::Country, false);
       }
     } else {
-      col(r->key.c_str(), rt::FieldKind::Text, true);
+      // Keyed by a shipment field of country or enumeration type (`by mineral`, `by origin`): the key
+      // column takes that type, so rows are checked and `crises[mineral]` matches by value.
+      int kf = p_->shipment.find(r->key);
+      if (r->key == "origin" || r->key == "declared_origin") kf = ir::kFieldOrigin;
+      if (kf >= 0 && (p_->shipment.fields[kf].kind == rt::FieldKind::Country || p_->shipment.fields[kf].kind == rt::FieldKind::Enum)) {
+        rt::FieldSpec f = p_->shipment.fields[kf];
+        f.name = r->key;
+        f.required = true;
+        reg.columns.add(f);
+      } else {
+        col(r->key.c_str(), rt::FieldKind::Text, true);
+      }
       reg.effective = r->effective;
       for (const auto& c : r->columns) {
         if (c.name == r->key || (r->effective && (c.name == "from" || c.name == "until"))) {

@@ -168,7 +168,8 @@ TExpr Checker::fieldRef(int field, SourceRange r) {
     case rt::FieldKind::Hs: t = simple(Kind::Hs); break;
     case rt::FieldKind::Enum: {
       t.kind = Kind::Enum;
-      t.enumId = field == ir::kFieldMineral ? enumIndex("mineral") : field == ir::kFieldNode ? enumIndex("node") : -1;
+      t.enumId = field == ir::kFieldMineral ? enumIndex("mineral") : field == ir::kFieldNode ? enumIndex("node")
+               : field == ir::kFieldFlow ? flowEnum_ : -1;
       if (t.enumId < 0)
         for (size_t i = 0; i < attrField_.size(); ++i)
           if (attrField_[i] == field) t.enumId = resolveType(attrDecls_[i]->type)->enumId;
@@ -251,7 +252,7 @@ TExpr Checker::lowerName(const ast::Expr& e, const ir::Type* expect) {
       ir::Node node = mk(Op::Const, Kind::Enum, pos(e.range));
       int enumId = s->index, v = s->enumValue;
       // An anonymous `one of {...}` attribute may share a value name with a declared enumeration.
-      if (expect && expect->kind == Kind::Enum && expect->enumId != enumId) {
+      if (expect && expect->kind == Kind::Enum && expect->enumId >= 0 && expect->enumId != enumId) {
         const auto& vals = p_->enums[expect->enumId].second;
         for (size_t i = 0; i < vals.size(); ++i) if (vals[i] == n) { enumId = expect->enumId; v = int(i); }
       }
