@@ -136,6 +136,15 @@ void loadRegistries(const ir::Program& p, testing::InputSet& in, const std::vect
   }
 }
 
+void loadQuotas(testing::InputSet& in, const std::string& path, RowErrorPrinter& out, size_t& rowErrors) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UsageError(fmt::format("cannot read quota state '{}'", path));
+  for (const rt::RowError& e : in.quotas().loadCsv(f, path)) {
+    out.print(e);
+    ++rowErrors;
+  }
+}
+
 std::string shipmentId(const rt::Record& rec) {
   if (static_cast<size_t>(ir::kFieldId) < rec.values.size() && rec.values[ir::kFieldId].present)
     return rec.values[ir::kFieldId].s;

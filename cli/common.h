@@ -60,6 +60,8 @@ class RowErrorPrinter {
 // Registry specs are NAME=FILE, or FILE whose stem names the registry.
 void loadMarket(const ir::Program& p, testing::InputSet& in, const std::string& path, RowErrorPrinter& out,
                 size_t& rowErrors);
+// Tariff-rate quota balances (quota,period,key,used); bad rows are reported and counted.
+void loadQuotas(testing::InputSet& in, const std::string& path, RowErrorPrinter& out, size_t& rowErrors);
 void loadRegistries(const ir::Program& p, testing::InputSet& in, const std::vector<std::string>& specs,
                     RowErrorPrinter& out, size_t& rowErrors);
 

@@ -28,7 +28,7 @@ class QuotaLedger {
   void set(const std::string& name, int32_t period, const std::string& key, int64_t qty);
 
   // CSV with header quota,period,key,used: period = first day of the period (empty for the whole
-  // term), used in t ("1990" or "1990 t"; kg and lb convert). Bad rows are reported and skipped.
+  // term), used with its mass unit ("1990 t"; kg and lb convert). Bad rows are reported and skipped.
   std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName);
   void writeCsv(std::ostream& out) const;
   size_t size() const { return used_.size(); }

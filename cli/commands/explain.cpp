@@ -22,6 +22,7 @@ struct ExplainOptions {
   std::string shipment;
   std::string market;
   std::vector<std::string> registries;
+  std::string quotas;
   std::string stdlib;
   bool json = false;
 };
@@ -52,6 +53,7 @@ int runExplain(const ExplainOptions& o) {
   testing::InputSet inputs(p);
   if (!o.market.empty()) loadMarket(p, inputs, o.market, errors, inputErrors);
   loadRegistries(p, inputs, o.registries, errors, inputErrors);
+  if (!o.quotas.empty()) loadQuotas(inputs, o.quotas, errors, inputErrors);
 
   // The reader takes one object per line; a pretty-printed object is folded onto one line first
   // (JSON strings cannot contain raw newlines, so this never changes a value).
@@ -98,6 +100,7 @@ void addExplainCommand(CLI::App& app, int& rc) {
   sub->add_option("-r,--registry", o->registries, "Registry CSV as NAME=FILE, or FILE named after the registry; repeatable")
       ->allow_extra_args(false);  // one file per --registry, so a following AGREEMENT is not swallowed
   sub->add_flag("--json", o->json, "Print the assessment with its trace as one JSON object instead of text");
+  sub->add_option("--quotas", o->quotas, "Tariff-rate quota balances used so far: CSV quota,period,key,used");
   sub->add_option("--stdlib", o->stdlib, "Directory of the standard modules (`use std.NAME`)")
       ->check(CLI::ExistingDirectory);
   sub->footer(

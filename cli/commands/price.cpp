@@ -87,14 +87,7 @@ int runPrice(const PriceOptions& o) {
   testing::InputSet inputs(p);
   if (!o.market.empty()) loadMarket(p, inputs, o.market, errors, inputErrors);
   loadRegistries(p, inputs, o.registries, errors, inputErrors);
-  if (!o.quotas.empty()) {
-    std::ifstream qf(o.quotas, std::ios::binary);
-    if (!qf) throw UsageError(fmt::format("cannot read quota state '{}'", o.quotas));
-    for (const rt::RowError& e : inputs.quotas().loadCsv(qf, o.quotas)) {
-      errors.print(e);
-      ++inputErrors;
-    }
-  }
+  if (!o.quotas.empty()) loadQuotas(inputs, o.quotas, errors, inputErrors);
   const interp::Inputs& in = inputs.inputs();
 
   rt::ReaderOptions ropts;

@@ -368,8 +368,6 @@ void Frame::runQuota(uint32_t mi, const ir::Measure& m) {
   rec.inQuota = std::min(qty, remaining);
   rec.overQuota = qty - rec.inQuota;
   out_.quotas.push_back(rec);
-  traceEv(rt::TraceEvent::Value, mi, q.pos, "in quota", rt::decFormat(rec.inQuota) + " t");
-  traceEv(rt::TraceEvent::Value, mi, q.pos, "over quota", rt::decFormat(rec.overQuota) + " t");
   for (uint8_t section = 1; section <= 2; ++section) {
     int64_t part = section == 1 ? rec.inQuota : rec.overQuota;
     if (part <= 0) continue;
@@ -435,8 +433,7 @@ void Frame::classify() {
     }
     if (!mineral_.present) { mineral_.present = true; mineral_.i = c.mineral; }
     if (!node_.present && c.node >= 0) { node_.present = true; node_.i = c.node; }
-    out_.classification = int(i);
-    traceEv(rt::TraceEvent::Value, 0, c.pos, "classification", "HS " + c.prefix);
+    out_.classification = int(i);  // the assessment says which rule; no trace event needed
     return;
   }
 }

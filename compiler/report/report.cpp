@@ -684,6 +684,17 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
     out += fmt::format("  {}: {}\n", spec.name,
                        spec.kind == rt::FieldKind::Hs ? hsText(shipment.values[f].s) : formatFieldValue(spec, shipment.values[f]));
   }
+  if (a.classification >= 0 && static_cast<size_t>(a.classification) < p.classifications.size()) {
+    const ir::Classification& c = p.classifications[static_cast<size_t>(a.classification)];
+    auto enumText = [&](const char* name, int v) -> std::string {
+      for (const auto& [n, vals] : p.enums)
+        if (n == name && v >= 0 && static_cast<size_t>(v) < vals.size()) return vals[static_cast<size_t>(v)];
+      return "?";
+    };
+    std::string where = shortPosition(p, sm, c.pos);
+    out += fmt::format("  classified from HS {}: {}{}{}\n", hsText(c.prefix), enumText("mineral", c.mineral),
+                       c.node >= 0 ? " at " + enumText("node", c.node) : std::string(), where.empty() ? "" : " (" + where + ")");
+  }
   if (!p.title.empty())
     out += p.version.empty() ? fmt::format("Assessed under \"{}\"\n", p.title)
                              : fmt::format("Assessed under \"{}\" (version {})\n", p.title, p.version);
@@ -819,7 +830,16 @@ std::string explainText(const ir::Program& p, const SourceManager& sm, const rt:
     any = true;
     out += fmt::format("  {}\n", measureHeading(p, sm, m));
     appendValues(out, st.values, "    ");
-    bool produced = false;
+    for (const rt::QuotaRec& q : a.quotas) {
+      if (q.quota >= p.quotas.size() || p.quotas[q.quota].measure != m) continue;
+      const ir::Quota& qd = p.quotas[q.quota];
+      out += fmt::format("    quota{}{}{}: volume {} t, used before {} t -> in quota {} t, over quota {} t\n",
+                         qd.order.empty() ? "" : " " + qd.order,
+                         q.period == INT32_MIN ? "" : " for the period from " + rt::dateFormat(q.period),
+                         q.key.empty() ? "" : " (" + q.key + ")", rt::decFormat(q.volume), rt::decFormat(q.usedBefore),
+                         rt::decFormat(q.inQuota), rt::decFormat(q.overQuota));
+    }
+    bool produced = !a.quotas.empty() && p.measures[m].quota >= 0;
     for (const rt::DutyLine& l : a.lines) {
       if (l.measure != m) continue;
       produced = true;

@@ -71,7 +71,7 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
   auto f = rt::unitFactorChecked(v.type.unit, to);
   if (!f) { d_.error(code::kUnitMismatch, r, "unit conversion factor out of range"); return bad(r); }
   ir::Type t = numType(to);
-  if (f->num == 1 && f->den == 1) { TExpr x = v; x.type = t; return x; }
+  if (f->num == 1 && f->den == 1) return value(v.node, t, v.range);  // same number, the unit as the reader expects it
   if (auto c = constValue(v.node)) {
     int64_t out;
     if (rt::decMulRatio(*c, f->num, f->den, &out) != rt::ErrCode::Ok) { d_.error(code::kUnitMismatch, r, "constant out of range after unit conversion"); return bad(r); }
@@ -514,6 +514,12 @@ TExpr Checker::lowerBinary(const ast::Expr& e) {
   if (!div && b.type.unit.sameDimension(*u) && !(a.type.unit.sameDimension(*u))) return convert(r, b.type.unit, e.range);
   if (!div && a.type.unit.sameDimension(*u) && !(b.type.unit.sameDimension(*u))) return convert(r, a.type.unit, e.range);
   if (u->dimensionless() && (u->scale.num != 1 || u->scale.den != 1)) return convert(r, rt::unitNone(), e.range);
+  // A product of compound units (tCO2/t * USD/tCO2) reads as the familiar unit of its dimension.
+  if (std::string ut = rt::unitText(*u); !div && ut.find('/') != std::string::npos && ut.find('*') != std::string::npos) {
+    rt::Unit tonne = *rt::unitAtom("t");
+    for (const rt::Unit& fam : {money_, rt::unitDiv(money_, tonne), tonne})
+      if (u->sameDimension(fam)) return convert(r, fam, e.range);
+  }
   return r;
 }
 
