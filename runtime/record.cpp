@@ -174,7 +174,13 @@ bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, Ro
     case FieldKind::Bool: return parseBool(text, out, err);
     case FieldKind::Date: {
       std::optional<int32_t> d = dateParse(text);
-      if (!d) return fail(err, ErrCode::InvalidValue, "invalid date '" + std::string(text) + "' (expected YYYY-MM-DD)");
+      if (!d) {
+        // A well-formed date that is not on the calendar (2025-02-29) needs a different hint than a typo.
+        bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-';
+        for (size_t i = 0; shaped && i < text.size(); ++i) shaped = i == 4 || i == 7 || (text[i] >= '0' && text[i] <= '9');
+        return fail(err, ErrCode::InvalidValue, shaped ? "'" + std::string(text) + "' is not a calendar date"
+                                                       : "invalid date '" + std::string(text) + "' (expected YYYY-MM-DD)");
+      }
       out.i = *d;
       out.present = true;
       return true;

@@ -118,6 +118,19 @@ TExpr Checker::lowerCall(const ast::Expr& e) {
     TExpr g = lower(*e.kids[1]);
     if (!ent.ok() || !g.ok()) return bad(e.range);
     if (ent.type.kind != Kind::Text) { d_.error(code::kTypeMismatch, e.kids[0]->range, "owned_share() takes an entity id (e.g. facility or producer)"); return bad(e.range); }
+    if (g.cat == TExpr::List) {
+      // owned_share(facility, [CN, RU]): the list becomes an unnamed group of those countries.
+      ir::Group anon;
+      anon.name = "[list]";
+      for (const TExpr& el : g.elems) {
+        auto c = el.ok() && el.type.kind == Kind::Country ? constValue(el.node) : std::nullopt;
+        if (!c) { d_.error(code::kTypeMismatch, el.range, "owned_share() takes countries in its list"); return bad(e.range); }
+        anon.members.push_back({*c, INT32_MIN, INT32_MAX});
+      }
+      g.cat = TExpr::Group;
+      g.index = int(p_->groups.size());
+      p_->groups.push_back(std::move(anon));
+    }
     if (g.cat != TExpr::Group || p_->groups[g.index].enumId >= 0) { d_.error(code::kTypeMismatch, e.kids[1]->range, "owned_share() takes a group of countries second"); return bad(e.range); }
     ir::Node n = mkNode(Op::OwnedShare, Kind::Num, pos(e.range));
     n.a = uint32_t(g.index);
