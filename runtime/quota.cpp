@@ -44,28 +44,14 @@ std::vector<RowError> QuotaLedger::loadCsv(std::istream& in, const std::string& 
   f.name = "period"; f.kind = FieldKind::Date; f.required = false; s.add(f);
   f.name = "key"; f.kind = FieldKind::Text; f.required = false; s.add(f);
   f.name = "used"; f.kind = FieldKind::Decimal; f.required = true; f.unit = *unitAtom("t"); s.add(f);
-  RecordReader reader(s, ReaderOptions{});
-  reader.attach(in, RecordFormat::Csv, fileName);
-  std::vector<RowError> errs;
-  for (const auto& name : reader.missingColumns())
-    errs.push_back({fileName, 0, name, ErrCode::MissingField, "quota state: required column '" + name + "' is missing"});
-  if (!errs.empty()) return errs;
-  Record rec;
-  std::vector<RowError> rowErrs;
-  while (reader.next(rec, rowErrs)) {
-    if (!rowErrs.empty()) {
-      for (auto& e : rowErrs) errs.push_back(std::move(e));
-      rowErrs.clear();
-      continue;
-    }
+  return readTableCsv(in, fileName, s, ReaderOptions{}, "quota state", [&](Record& rec, std::vector<RowError>& errs) {
     if (rec.values[3].i < 0) {
       errs.push_back({fileName, rec.row, "used", ErrCode::OutOfRange, "a used quantity cannot be negative"});
-      continue;
+      return;
     }
     int32_t period = rec.values[1].present ? int32_t(rec.values[1].i) : INT32_MIN;
     set(rec.values[0].s, period, rec.values[2].present ? rec.values[2].s : std::string(), rec.values[3].i);
-  }
-  return errs;
+  });
 }
 
 namespace {

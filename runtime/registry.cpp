@@ -95,25 +95,12 @@ const Record* RegistryTable::find(std::string_view key, int32_t date) const {
 
 std::vector<RowError> RegistryTable::loadCsv(std::istream& in, const std::string& fileName,
                                              const std::vector<std::string>* countries) {
-  RecordReader reader(schema_, ReaderOptions{countries, key_});
-  reader.attach(in, RecordFormat::Csv, fileName);
-  std::vector<RowError> errs;
-  for (const auto& w : reader.warnings()) warnings_.push_back(w);
-  for (const auto& name : reader.missingColumns())
-    errs.push_back({fileName, 0, name, ErrCode::MissingField,
-                    "registry '" + name_ + "': required column '" + name + "' is missing"});
-  if (!errs.empty()) return errs;
-  Record rec;
-  std::vector<RowError> rowErrs;
-  while (reader.next(rec, rowErrs)) {
-    if (!rowErrs.empty()) {
-      for (auto& e : rowErrs) errs.push_back(std::move(e));
-      continue;
-    }
-    RowError err{fileName, rec.row, "", ErrCode::InvalidValue, ""};
-    if (!addRow(std::move(rec), err)) errs.push_back(std::move(err));
-  }
-  return errs;
+  return readTableCsv(in, fileName, schema_, ReaderOptions{countries, key_}, "registry '" + name_ + "'",
+                      [&](Record& rec, std::vector<RowError>& errs) {
+                        RowError err{fileName, rec.row, "", ErrCode::InvalidValue, ""};
+                        if (!addRow(std::move(rec), err)) errs.push_back(std::move(err));
+                      },
+                      &warnings_);
 }
 
 std::vector<RowError> RegistryTable::loadCsvFile(const std::string& path, const std::vector<std::string>* countries) {
@@ -160,24 +147,11 @@ std::vector<RowError> OwnershipGraph::loadCsv(std::istream& in, const std::strin
   int fOwner = schema.add({"owner", FieldKind::Text, {}, {}, true});
   int fShare = schema.add({"share", FieldKind::Decimal, unitParse("%").value_or(unitNone()), {}, true});
   int fCountry = schema.add({"country", FieldKind::Country, {}, {}, true});
-  RecordReader reader(schema, ReaderOptions{countries, -1});
-  reader.attach(in, RecordFormat::Csv, fileName);
-  std::vector<RowError> errs;
-  for (const auto& name : reader.missingColumns())
-    errs.push_back({fileName, 0, name, ErrCode::MissingField, "required column '" + name + "' is missing"});
-  if (!errs.empty()) return errs;
-  Record rec;
-  std::vector<RowError> rowErrs;
-  while (reader.next(rec, rowErrs)) {
-    if (!rowErrs.empty()) {
-      for (auto& e : rowErrs) errs.push_back(std::move(e));
-      continue;
-    }
+  return readTableCsv(in, fileName, schema, ReaderOptions{countries, -1}, "", [&](Record& rec, std::vector<RowError>& errs) {
     auto v = [&](int f) -> const FieldValue& { return rec.values[static_cast<size_t>(f)]; };
     RowError err{fileName, rec.row, "", ErrCode::InvalidValue, ""};
     if (!addEdge(v(fEntity).s, v(fOwner).s, v(fShare).i, v(fCountry).i, err)) errs.push_back(std::move(err));
-  }
-  return errs;
+  });
 }
 
 std::vector<RowError> OwnershipGraph::loadCsvFile(const std::string& path, const std::vector<std::string>* countries) {

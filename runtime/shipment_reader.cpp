@@ -298,4 +298,29 @@ bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
   return true;
 }
 
+std::vector<RowError> readTableCsv(std::istream& in, const std::string& fileName, const Schema& schema,
+                                   const ReaderOptions& opts, std::string_view what,
+                                   const std::function<void(Record&, std::vector<RowError>&)>& onRow,
+                                   std::vector<RowError>* warnings) {
+  RecordReader reader(schema, opts);
+  reader.attach(in, RecordFormat::Csv, fileName);
+  if (warnings)
+    for (const auto& w : reader.warnings()) warnings->push_back(w);
+  std::vector<RowError> errs;
+  for (const auto& name : reader.missingColumns())
+    errs.push_back({fileName, 0, name, ErrCode::MissingField,
+                    std::string(what) + (what.empty() ? "" : ": ") + "required column '" + name + "' is missing"});
+  if (!errs.empty()) return errs;
+  Record rec;
+  std::vector<RowError> rowErrs;
+  while (reader.next(rec, rowErrs)) {
+    if (!rowErrs.empty()) {
+      for (auto& e : rowErrs) errs.push_back(std::move(e));
+      continue;
+    }
+    onRow(rec, errs);
+  }
+  return errs;
+}
+
 }  // namespace lode::rt

@@ -5,6 +5,7 @@
 // point, so "0.1" stays exactly 0.1.
 #pragma once
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -74,5 +75,14 @@ class RecordReader {
   std::vector<std::string> missingColumns_;
   std::unordered_set<std::string> unknownSeen_;
 };
+
+// Reads a reference table (registry, ownership, quota state) from CSV: a required column missing from
+// the header rejects the file (one error per column, prefixed by `what`); a row with bad cells is
+// reported and skipped; every good row goes to `onRow`, which may report it too. Header warnings
+// (unknown columns) go to `warnings` when given.
+std::vector<RowError> readTableCsv(std::istream& in, const std::string& fileName, const Schema& schema,
+                                   const ReaderOptions& opts, std::string_view what,
+                                   const std::function<void(Record&, std::vector<RowError>&)>& onRow,
+                                   std::vector<RowError>* warnings = nullptr);
 
 }  // namespace lode::rt
