@@ -311,7 +311,11 @@ std::string Frame::show(uint32_t node, Val v) const {
     case Kind::Date: return rt::dateFormat(int32_t(v.i));
     case Kind::Country: return rt::countryText(v.i);
     case Kind::Text: case Kind::Hs: return v.s ? *v.s : "";
-    case Kind::Enum: return fmt::format("#{}", v.i);
+    case Kind::Enum: {
+      int e = node < p_.nodeEnums.size() ? p_.nodeEnums[node] : -1;
+      if (e >= 0 && v.i >= 0 && size_t(v.i) < p_.enums[size_t(e)].second.size()) return p_.enums[size_t(e)].second[size_t(v.i)];
+      return fmt::format("#{}", v.i);
+    }
     default: return "";
   }
 }

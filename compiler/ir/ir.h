@@ -204,6 +204,7 @@ struct Program {
 
   std::vector<Node> nodes;
   std::vector<rt::Unit> nodeUnits;  // unit of each numeric node (for reports); parallel to nodes
+  std::vector<int> nodeEnums;       // enumeration of each Enum node, else -1 (for reports); may be shorter
   std::vector<uint32_t> kids;
   std::vector<std::vector<std::string>> strLists;
   std::vector<SourceRange> positions;

@@ -98,6 +98,9 @@ class Checker {
     if (t.kind == ir::Kind::Num) {
       if (p_->nodeUnits.size() < p_->nodes.size()) p_->nodeUnits.resize(p_->nodes.size());
       p_->nodeUnits[node] = t.unit;
+    } else if (t.kind == ir::Kind::Enum && t.enumId >= 0) {
+      if (p_->nodeEnums.size() < p_->nodes.size()) p_->nodeEnums.resize(p_->nodes.size(), -1);
+      p_->nodeEnums[node] = t.enumId;
     }
     TExpr x; x.cat = TExpr::Value; x.node = node; x.type = std::move(t); x.range = r; return x;
   }

@@ -33,6 +33,11 @@ std::optional<int64_t> Checker::constValue(int node) const {
   if (node < 0) return std::nullopt;
   const ir::Node& n = p_->nodes[node];
   if (n.op == Op::Const) return n.imm;
+  // A `let` whose value is a constant is one too (band bounds, defaults: `let floor = 25000 USD/t`).
+  if (n.op == Op::Global && n.a < defState_.size() && defState_[n.a] == 2) {
+    const ir::Node& d = p_->nodes[p_->defs[n.a].node];
+    if (d.op == Op::Const && d.kind == n.kind) return d.imm;
+  }
   return std::nullopt;
 }
 

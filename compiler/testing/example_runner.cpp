@@ -152,7 +152,17 @@ class Checker {
       }
     }
 
-    // Whatever the example did not ask for must not happen.
+    // Whatever the example did not ask for must not happen. A quota request is asked for by a line
+    // or split expectation on the quota (`no QUOTA` only says it charged nothing).
+    std::set<int> askedQuotas;
+    for (const ir::Expectation& e : ex_.expects) {
+      if (e.kind == ir::Expectation::InQuota || e.kind == ir::Expectation::OverQuota) askedQuotas.insert(e.measure);
+      if (e.kind == ir::Expectation::Line && e.measure >= 0) askedQuotas.insert(p_.measures[static_cast<size_t>(e.measure)].quota);
+    }
+    for (const rt::QuotaRec& q : a.quotas)
+      if (!askedQuotas.count(static_cast<int>(q.quota)))
+        fail(ex_.pos, fmt::format("unexpected quota request {}: {} t in quota, {} t over (state it with `in quota` / `over quota`)",
+                                  p_.quotas[q.quota].name, rt::decFormat(q.inQuota), rt::decFormat(q.overQuota)));
     std::set<uint32_t> reported;
     for (const rt::DutyLine& l : a.lines) {
       if (expectedMeasures.count(l.measure) || !reported.insert(l.measure).second) continue;
