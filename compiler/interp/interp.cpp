@@ -50,7 +50,7 @@ class Frame {
   int64_t evalSchedule(const ir::Node& n);
   std::string keyText(const ir::Node& n, Val key) const;
   bool inGroup(int64_t country, uint32_t g) const;
-  const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? mineral_ : f == ir::kFieldNode ? node_ : r_.values[f]; }
+  const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? *mineral_ : f == ir::kFieldNode ? *node_ : r_.values[f]; }
   void classify();
   void runQuota(uint32_t mi, const ir::Measure& m);
   void runStmts(uint32_t mi, const ir::Measure& m, uint8_t section);
@@ -72,7 +72,10 @@ class Frame {
   std::vector<Val> globals_;
   std::vector<uint8_t> globalState_;  // 0 not yet, 1 in progress, 2 done
   std::vector<Val> locals_;
-  rt::FieldValue mineral_, node_;   // as declared, or filled by an HS classification
+  // Mineral and node as declared (pointing into the record), or filled by an HS classification.
+  const rt::FieldValue* mineral_ = nullptr;
+  const rt::FieldValue* node_ = nullptr;
+  rt::FieldValue classified_[2];
   bool portion_ = false;            // inside a quota part: quantity and value are that part's
   int64_t portionQty_ = 0, portionValue_ = 0;
 };
@@ -417,15 +420,15 @@ void Frame::runStmts(uint32_t mi, const ir::Measure& m, uint8_t section) {
 // HS classification: a shipment that does not declare its mineral (or node) gets them from the most
 // specific `classify` rule whose prefix matches its HS code and whose condition holds.
 void Frame::classify() {
-  mineral_ = r_.values[ir::kFieldMineral];
-  node_ = r_.values[ir::kFieldNode];
-  if ((mineral_.present && node_.present) || p_.classifications.empty()) return;
+  mineral_ = &r_.values[ir::kFieldMineral];
+  node_ = &r_.values[ir::kFieldNode];
+  if ((mineral_->present && node_->present) || p_.classifications.empty()) return;
   const rt::FieldValue& hs = r_.values[ir::kFieldHs];
   if (!hs.present) return;
   for (size_t i = 0; i < p_.classifications.size(); ++i) {
     const ir::Classification& c = p_.classifications[i];
     if (hs.s.compare(0, c.prefix.size(), c.prefix) != 0) continue;
-    if (mineral_.present && mineral_.i != c.mineral) continue;  // a declared mineral is kept; find its node
+    if (mineral_->present && mineral_->i != c.mineral) continue;  // a declared mineral is kept; find its node
     if (c.when >= 0) {
       bool holds = false;
       try {
@@ -435,8 +438,8 @@ void Frame::classify() {
       }
       if (!holds) continue;
     }
-    if (!mineral_.present) { mineral_.present = true; mineral_.i = c.mineral; }
-    if (!node_.present && c.node >= 0) { node_.present = true; node_.i = c.node; }
+    if (!mineral_->present) { classified_[0] = {}; classified_[0].present = true; classified_[0].i = c.mineral; mineral_ = &classified_[0]; }
+    if (!node_->present && c.node >= 0) { classified_[1] = {}; classified_[1].present = true; classified_[1].i = c.node; node_ = &classified_[1]; }
     out_.classification = int(i);  // the assessment says which rule; no trace event needed
     return;
   }
