@@ -1,0 +1,124 @@
+/* lode.h: the C ABI for embedding compiled lode agreements in a customs system.
+ *
+ * Objects (all opaque):
+ *   lode_agreement  a compiled agreement: immutable, shared by any number of threads.
+ *   lode_inputs     run-time data for one agreement: market series, registries, tariff-rate quota
+ *                   balances. Read concurrently by pricing calls; quota balances are committed under
+ *                   an internal lock (first come, first served). Load data before pricing starts.
+ *   lode_shipment   one declaration line being filled in: owned by one thread at a time, reusable.
+ *   lode_result     the assessment of one shipment: owned by one thread at a time, reusable.
+ *   lode_batch      columns of many shipments priced in one call (columnar, any chunk size).
+ *
+ * Rules: no exceptions cross this boundary; every function returns a lode_status (or a value with a
+ * documented "invalid" answer); a NULL handle is LODE_ERR_NULL, never a crash; a handle of the wrong
+ * kind or one already freed is detected where possible (LODE_ERR_HANDLE); text returned by the library
+ * stays valid until the next call on the same handle; texts you pass are copied. Field handles are
+ * resolved once by name (lode_field) so pricing does no name lookup. There is no global state.
+ */
+#ifndef LODE_H
+#define LODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum lode_status {
+  LODE_OK = 0,
+  LODE_ERR_NULL = 1,        /* a required pointer argument is NULL */
+  LODE_ERR_HANDLE = 2,      /* not a live handle of the expected kind */
+  LODE_ERR_COMPILE = 3,     /* the agreement has errors (see the diagnostics text) */
+  LODE_ERR_IO = 4,          /* a file cannot be read */
+  LODE_ERR_ARGUMENT = 5,    /* an unknown field, registry, index out of range, ... */
+  LODE_ERR_VALUE = 6,       /* a cell that does not parse for its field (message says why) */
+  LODE_ERR_BUFFER = 7,      /* the caller's buffer is too small: *needed says how large */
+  LODE_ERR_DATA = 8,        /* a data file had bad rows (the good rows were loaded) */
+  LODE_ERR_INTERNAL = 9     /* a bug in lode: the message says what */
+} lode_status;
+
+typedef struct lode_agreement lode_agreement;
+typedef struct lode_inputs lode_inputs;
+typedef struct lode_shipment lode_shipment;
+typedef struct lode_result lode_result;
+typedef struct lode_batch lode_batch;
+
+/* Short English text for a status code. Never NULL. */
+const char* lode_status_text(lode_status s);
+
+/* ---- agreements ------------------------------------------------------------------------------ */
+/* Compiles an agreement file. stdlib_dir may be NULL (the default search). The diagnostics
+ * (file:line:col messages, warnings included) are copied into diag when it is not NULL, truncated to
+ * diag_cap bytes and always NUL-terminated. On LODE_ERR_COMPILE *out is NULL. */
+lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lode_agreement** out, char* diag,
+                                   size_t diag_cap);
+void lode_agreement_free(lode_agreement* a);
+/* The field handle of a shipment field or attribute ("hs", "quantity", "energy_density",
+ * "contained.Ni"), or -1 when the agreement has no such field. */
+int32_t lode_field(const lode_agreement* a, const char* name);
+int32_t lode_field_count(const lode_agreement* a);
+/* Title and currency of account ("" for a NULL or bad handle). */
+const char* lode_agreement_title(const lode_agreement* a);
+const char* lode_agreement_currency(const lode_agreement* a);
+
+/* ---- inputs ---------------------------------------------------------------------------------- */
+lode_status lode_inputs_new(const lode_agreement* a, lode_inputs** out);
+void lode_inputs_free(lode_inputs* in);
+/* CSV files as in docs/formats.md. Bad rows are skipped: LODE_ERR_DATA with the first problems in msg. */
+lode_status lode_inputs_load_market(lode_inputs* in, const char* path, char* msg, size_t msg_cap);
+lode_status lode_inputs_load_registry(lode_inputs* in, const char* registry, const char* path, char* msg,
+                                      size_t msg_cap);
+lode_status lode_inputs_load_quotas(lode_inputs* in, const char* path, char* msg, size_t msg_cap);
+lode_status lode_inputs_save_quotas(const lode_inputs* in, const char* path);
+
+/* ---- one shipment ---------------------------------------------------------------------------- */
+lode_status lode_shipment_new(const lode_agreement* a, lode_shipment** out);
+void lode_shipment_free(lode_shipment* s);
+lode_status lode_shipment_clear(lode_shipment* s);
+/* Sets a field from its text, exactly as a CSV cell ("20 t", "56000 USD", "2029-03-01", "CN").
+ * LODE_ERR_VALUE with the reason in msg when it does not parse; the field is then left unset. */
+lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text, char* msg, size_t msg_cap);
+
+lode_status lode_result_new(lode_result** out);
+void lode_result_free(lode_result* r);
+
+/* Prices one shipment. LODE_OK means the evaluation ran: the result may still carry evaluation
+ * errors (lode_result_error_count) and then has no total. Safe from many threads at once with
+ * distinct shipment and result handles. */
+lode_status lode_price(const lode_agreement* a, lode_inputs* in, const lode_shipment* s, lode_result* r);
+
+/* ---- reading a result ------------------------------------------------------------------------ */
+/* 1 when the evaluation had no errors. */
+int lode_result_ok(const lode_result* r);
+/* The total in the currency of account as text ("91000.00"); LODE_ERR_ARGUMENT when there is none. */
+lode_status lode_result_total(const lode_result* r, char* buf, size_t cap, size_t* needed);
+/* The total as a raw fixed-point integer with 6 decimals (91000.00 -> 91000000000). */
+lode_status lode_result_total_micros(const lode_result* r, int64_t* out);
+size_t lode_result_line_count(const lode_result* r);
+/* Line i: the measure's name and legal reference (valid until the next call on r), amount (micros). */
+lode_status lode_result_line(const lode_result* r, size_t i, const char** measure, const char** legal,
+                             int64_t* amount_micros);
+size_t lode_result_error_count(const lode_result* r);
+/* Error i: its code ("E0003") and message. */
+lode_status lode_result_error(const lode_result* r, size_t i, const char** code, const char** message);
+/* The whole assessment as one JSON line (the `lode price` format). */
+lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t* needed);
+
+/* ---- batches (columnar) ---------------------------------------------------------------------- */
+/* A batch of n shipments: set whole columns of cells (texts as in CSV; NULL or "" = absent), then
+ * price them in order. Results are read per row. */
+lode_status lode_batch_new(const lode_agreement* a, size_t n, lode_batch** out);
+void lode_batch_free(lode_batch* b);
+lode_status lode_batch_set_column(lode_batch* b, int32_t field, const char* const* cells, size_t n);
+/* Prices every row in order (quota balances are taken first come, first served). *priced counts rows
+ * that evaluated without error; rows with bad cells or evaluation errors are in the results. */
+lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced);
+/* The result of row i (owned by the batch, valid until the next lode_batch_price or free). */
+const lode_result* lode_batch_result(const lode_batch* b, size_t i);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LODE_H */
