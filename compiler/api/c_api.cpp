@@ -49,7 +49,8 @@ struct lode_inputs {
   const lode_agreement* a;
   testing::InputSet set;
   std::mutex quotaLock;  // quota balances: read, evaluate and commit as one step
-  explicit lode_inputs(const lode_agreement* ag) : a(ag), set(ag->p()) { set.inputs(); }
+  const interp::Inputs* view;  // built once: pricing threads only read it
+  explicit lode_inputs(const lode_agreement* ag) : a(ag), set(ag->p()), view(&set.inputs()) {}
 };
 
 struct lode_shipment {
@@ -118,11 +119,11 @@ std::string rowErrorsText(const std::vector<rt::RowError>& errs) {
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out) {
   const ir::Program& p = a->p();
   if (p.quotas.empty()) {
-    a->interp->evaluate(rec, in->set.inputs(), out, false);
+    a->interp->evaluate(rec, *in->view, out, false);
     return;
   }
   std::lock_guard<std::mutex> lock(in->quotaLock);
-  a->interp->evaluate(rec, in->set.inputs(), out, false);
+  a->interp->evaluate(rec, *in->view, out, false);
   for (const rt::QuotaRec& q : out.quotas)
     if (q.inQuota > 0) in->set.quotas().add(p.quotas[q.quota].name, q.period, q.key, q.inQuota);
 }
