@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="cmake ninja-build g++ default-jre-headless antlr4 libantlr4-runtime-dev uuid-dev libfmt-dev
-      doctest-dev libcli11-dev nlohmann-json3-dev iso-codes libbenchmark-dev"
+      doctest-dev libcli11-dev nlohmann-json3-dev iso-codes libbenchmark-dev llvm-19-dev"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 if [ -n "$missing" ]; then

@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
     if (a == "--engine" && i + 1 < argc) engine = argv[++i];
     else file = a;
   }
-  if (file.empty()) { std::cerr << "usage: lode_corpus [--engine interp] FILE.lode\n"; return 2; }
-  if (engine != "interp") { std::cerr << "unknown engine " << engine << "\n"; return 2; }
+  if (file.empty()) { std::cerr << "usage: lode_corpus [--engine interp|jit] FILE.lode\n"; return 2; }
+  if (engine != "interp" && engine != "jit") { std::cerr << "unknown engine " << engine << "\n"; return 2; }
 
   std::ifstream in(file, std::ios::binary);
   std::stringstream ss;
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
   }
   int passed = 0;
   if (c->program) {
-    auto results = lode::testing::runExamples(*c->program, c->sm, lode::testing::interpreterExecutor(*c->program));
+    auto results = lode::testing::runExamples(*c->program, c->sm, lode::testing::executorFor(engine, *c->program));
     for (const auto& r : results) {
       if (r.passed) { ++passed; continue; }
       ++failures;

@@ -35,16 +35,37 @@ bool isMissing(ErrCode c) {
 
 class Frame {
  public:
-  Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace)
-      : p_(p), r_(r), in_(in), out_(out), trace_(trace), globals_(p.defs.size()), globalState_(p.defs.size(), 0) {}
+  Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace,
+        const jit::CompiledProgram* compiled)
+      : p_(p), r_(r), in_(in), out_(out), trace_(trace), globals_(p.defs.size()), globalState_(p.defs.size(), 0),
+        fns_(compiled ? compiled->table().data() : nullptr) {}
 
   void run();
+  // The JIT's way back in: evaluates one node here; an error is returned packed, never thrown.
+  uint64_t callback(uint32_t idx, int64_t* out) {
+    try {
+      *out = evalNode(idx).i;
+      return 0;
+    } catch (const Failure& f) {
+      jitDetail_ = f.detail;
+      return jit::packError(f.code, f.pos);
+    }
+  }
 
  private:
   [[noreturn]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) { throw Failure{c, pos, std::move(detail)}; }
   int64_t check(ErrCode c, int64_t v, uint32_t pos) { if (c != ErrCode::Ok) fail(c, pos); return v; }
 
-  Val eval(uint32_t idx);
+  // A node with a compiled function runs it; the others are interpreted.
+  Val eval(uint32_t idx) {
+    if (fns_ && fns_[idx]) {
+      int64_t v = 0;
+      if (uint64_t e = fns_[idx](this, &v)) fail(ErrCode(e >> 32), uint32_t(e), std::move(jitDetail_));
+      return {v, nullptr};
+    }
+    return evalNode(idx);
+  }
+  Val evalNode(uint32_t idx);
   Val evalField(const ir::Node& n);
   int64_t evalSeries(const ir::Node& n);
   int64_t evalSchedule(const ir::Node& n);
@@ -78,6 +99,8 @@ class Frame {
   rt::FieldValue classified_[2];
   bool portion_ = false;            // inside a quota part: quantity and value are that part's
   int64_t portionQty_ = 0, portionValue_ = 0;
+  const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
+  std::string jitDetail_;           // detail of the last error a callback returned
 };
 
 Val Frame::evalField(const ir::Node& n) {
@@ -156,7 +179,7 @@ std::string Frame::keyText(const ir::Node& n, Val key) const {
   return key.s ? *key.s : std::string();
 }
 
-Val Frame::eval(uint32_t idx) {
+Val Frame::evalNode(uint32_t idx) {
   const ir::Node& n = p_.nodes[idx];
   const uint32_t* k = p_.kidsOf(n);
   int64_t out = 0;
@@ -517,8 +540,16 @@ void Frame::run() {
 
 void Interpreter::evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace) const {
   out.clear();
-  Frame f(p_, shipment, in, out, trace);
+  Frame f(p_, shipment, in, out, trace, compiled_);
   f.run();
 }
+
+namespace {
+extern "C" uint64_t lode_interp_jit_callback(void* frame, uint32_t node, int64_t* out) {
+  return static_cast<Frame*>(frame)->callback(node, out);
+}
+}  // namespace
+
+jit::Callback jitCallback() { return &lode_interp_jit_callback; }
 
 }  // namespace lode::interp

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "compiler/ir/ir.h"
+#include "compiler/jit/jit.h"
 #include "runtime/assessment.h"
 #include "runtime/market.h"
 #include "runtime/quota.h"
@@ -21,15 +22,21 @@ struct Inputs {
   const rt::QuotaLedger* quotas = nullptr;  // null: every quota balance is untouched
 };
 
+// The callback compiled expressions use for nodes they do not generate inline (jit.h).
+jit::Callback jitCallback();
+
 class Interpreter {
  public:
-  explicit Interpreter(const ir::Program& p) : p_(p) {}
+  // With `compiled`, expressions run as native code from the LLVM JIT and only the clause skeleton
+  // is walked here: the "jit" engine. Without, every node is interpreted: the reference.
+  explicit Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled = nullptr) : p_(p), compiled_(compiled) {}
   // Prices one shipment. Errors are recorded in `out.errors`, never thrown.
   void evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace = false) const;
   const ir::Program& program() const { return p_; }
 
  private:
   const ir::Program& p_;
+  const jit::CompiledProgram* compiled_;
 };
 
 }  // namespace lode::interp

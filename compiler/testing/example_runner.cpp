@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <exception>
 #include <set>
+#include <stdexcept>
 
 #include "compiler/report/report.h"
 #include "runtime/errors.h"
@@ -279,6 +280,22 @@ Executor interpreterExecutor(const ir::Program& p) {
   return [interp](const rt::Record& rec, const interp::Inputs& in, rt::Assessment& out) {
     interp->evaluate(rec, in, out, false);
   };
+}
+
+Executor jitExecutor(const ir::Program& p) {
+  std::string error;
+  std::shared_ptr<jit::CompiledProgram> compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error);
+  if (!compiled) throw std::runtime_error("JIT compilation failed: " + error);
+  auto engine = std::make_shared<interp::Interpreter>(p, compiled.get());
+  return [engine, compiled](const rt::Record& rec, const interp::Inputs& in, rt::Assessment& out) {
+    engine->evaluate(rec, in, out, false);
+  };
+}
+
+Executor executorFor(const std::string& engine, const ir::Program& p) {
+  if (engine == "interp") return interpreterExecutor(p);
+  if (engine == "jit") return jitExecutor(p);
+  throw std::invalid_argument("unknown engine '" + engine + "' (interp or jit)");
 }
 
 // ---- the runner -----------------------------------------------------------------------------------
