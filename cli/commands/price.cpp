@@ -29,6 +29,7 @@ struct PriceOptions {
   std::string market;
   std::vector<std::string> registries;
   std::string quotas, quotasOut;
+  std::string engine = "interp";
   std::string format = "jsonl";
   std::string inputFormat;
   std::string out;
@@ -113,7 +114,14 @@ int runPrice(const PriceOptions& o) {
   bool resultsOnTerminal = !out.owned && isatty(fileno(stdout));
   Progress progress(!resultsOnTerminal);
 
-  interp::Interpreter interp(p);
+  // The jit engine compiles the agreement's expressions to native code once, before the first row.
+  std::unique_ptr<jit::CompiledProgram> compiled;
+  if (o.engine == "jit") {
+    std::string error;
+    compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error);
+    if (!compiled) throw UsageError("the JIT could not compile the agreement: " + error);
+  }
+  interp::Interpreter interp(p, compiled.get());
   std::string line;
   if (o.format == "csv") {
     line = report::csvHeader() + '\n';
@@ -200,6 +208,8 @@ void addPriceCommand(CLI::App& app, int& rc) {
   sub->add_option("-m,--market", o->market, "Market observations CSV: series,date,value");
   sub->add_option("-r,--registry", o->registries, "Registry CSV as NAME=FILE, or FILE named after the registry; repeatable")
       ->allow_extra_args(false);  // one file per --registry, so a following AGREEMENT is not swallowed
+  sub->add_option("--engine", o->engine, "Executor: interp (the reference, default) or jit (native code via LLVM)")
+      ->check(CLI::IsMember({"interp", "jit"}));
   sub->add_option("--quotas", o->quotas, "Tariff-rate quota balances used so far: CSV quota,period,key,used");
   sub->add_option("--quotas-out", o->quotasOut, "Write the quota balances after the batch (same CSV) to FILE");
   sub->add_option("-f,--format", o->format, "Output format (default jsonl)")->check(CLI::IsMember({"jsonl", "csv"}));

@@ -19,8 +19,6 @@ struct TestOptions {
 };
 
 int runTest(const TestOptions& o) {
-  if (o.engine == "jit")
-    throw UsageError("--engine jit is not available yet; the interpreter (--engine interp) is the only engine");
   CompileOptions copts;
   copts.stdlibDir = o.stdlib;
   size_t passed = 0, failed = 0, broken = 0;
@@ -42,7 +40,7 @@ int runTest(const TestOptions& o) {
       continue;
     }
     std::vector<testing::ExampleResult> results =
-        testing::runExamples(*c->program, c->sm, testing::interpreterExecutor(*c->program));
+        testing::runExamples(*c->program, c->sm, testing::executorFor(o.engine, *c->program));
     size_t filePassed = 0, fileFailed = 0;
     for (const testing::ExampleResult& r : results) {
       if (r.passed) {
@@ -73,7 +71,7 @@ void addTestCommand(CLI::App& app, int& rc) {
   auto o = std::make_shared<TestOptions>();
   CLI::App* sub = app.add_subcommand("test", "Run the examples written in agreements and check their expectations");
   sub->add_option("FILE", o->files, "Agreement files (.lode)")->required();
-  sub->add_option("--engine", o->engine, "Executor to test: interp (jit is planned)")
+  sub->add_option("--engine", o->engine, "Executor to test: interp (the reference, default) or jit")
       ->check(CLI::IsMember({"interp", "jit"}));
   sub->add_option("--stdlib", o->stdlib, "Directory of the standard modules (`use std.NAME`)")
       ->check(CLI::ExistingDirectory);
