@@ -344,11 +344,17 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
 
   std::unique_ptr<CompiledProgram> out(new CompiledProgram());
   out->fns_.assign(p.nodes.size(), nullptr);
+  // One lookup for all functions: the module is materialised once, not once per symbol.
+  llvm::orc::SymbolLookupSet wanted;
+  std::vector<std::pair<uint32_t, llvm::orc::SymbolStringPtr>> names;
   for (uint32_t r : roots) {
-    auto sym = (*jit)->lookup(Codegen::name(r));
-    if (!sym) return fail(sym.takeError());
-    out->fns_[r] = sym->toPtr<ExprFn>();
+    names.push_back({r, (*jit)->mangleAndIntern(Codegen::name(r))});
+    wanted.add(names.back().second);
   }
+  auto& es = (*jit)->getExecutionSession();
+  auto found = es.lookup(llvm::orc::makeJITDylibSearchOrder(&(*jit)->getMainJITDylib()), std::move(wanted));
+  if (!found) return fail(found.takeError());
+  for (const auto& [r, sym] : names) out->fns_[r] = (*found)[sym].getAddress().toPtr<ExprFn>();
   out->count_ = roots.size();
   out->impl_ = std::make_unique<Impl>();
   out->impl_->jit = std::move(*jit);

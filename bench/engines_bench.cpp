@@ -1,0 +1,279 @@
+// E1 (graphite anode chain) priced round-robin over its sample shipments by every engine, in one run
+// so the ratios hold on a noisy machine: the hand-written C++ baseline (bench/e1_native.cpp), the JIT,
+// the interpreter, the C ABI one at a time and in batches; and compile times (parse + check, parse +
+// check + JIT, a generated agreement of N measures). Run: build/bench/lode_bench (docs/performance.md).
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "bench/e1_native.h"
+#include "lode.h"
+
+#include "compiler/driver.h"
+#include "compiler/interp/interp.h"
+#include "compiler/testing/example_runner.h"
+#include "runtime/shipment_reader.h"
+
+#ifndef LODE_SOURCE_DIR
+#define LODE_SOURCE_DIR "."
+#endif
+
+namespace {
+
+const std::string kE1 = LODE_SOURCE_DIR "/examples/agreements/graphite_anode_na_indopacific";
+
+struct E1 {
+  std::unique_ptr<lode::Compilation> c;
+  std::unique_ptr<lode::testing::InputSet> in;
+  std::vector<lode::rt::Record> shipments;
+
+  E1() {
+    c = lode::compileFile(kE1 + ".lode");
+    if (!c->program) throw std::runtime_error("E1 does not compile");
+    const auto& p = *c->program;
+    in = std::make_unique<lode::testing::InputSet>(p);
+    std::unordered_map<std::string, lode::rt::Unit> units;
+    for (const auto& s : p.series) units[s.key] = s.unit;
+    in->market().loadCsvFile(kE1 + "/market.csv", units);
+    in->ownership().loadCsvFile(kE1 + "/facilities.csv", &p.countries);
+    lode::rt::ReaderOptions opts;
+    opts.countries = &p.countries;
+    lode::rt::RecordReader reader(p.shipment, opts);
+    lode::rt::RowError err;
+    if (!reader.open(kE1 + "/shipments.csv", lode::rt::RecordFormat::Csv, err)) throw std::runtime_error(err.message);
+    lode::rt::Record rec;
+    std::vector<lode::rt::RowError> errs;
+    while (reader.next(rec, errs)) {
+      if (!errs.empty()) continue;  // the sample file's deliberately malformed row
+      lode::testing::applyFieldDefaults(p, rec);
+      shipments.push_back(rec);
+      natives.push_back(toNative(p, rec));
+    }
+    std::string error;
+    compiled = lode::jit::CompiledProgram::compile(p, lode::interp::jitCallback(), &error);
+    if (!compiled) throw std::runtime_error("E1 does not JIT: " + error);
+    native = std::make_unique<lode::bench::E1Native>(in->market(), in->market().handle("BMI.USPG10"), in->ownership());
+    verifyNative();
+  }
+
+  std::unique_ptr<lode::jit::CompiledProgram> compiled;
+  std::vector<lode::bench::E1Shipment> natives;
+  std::unique_ptr<lode::bench::E1Native> native;
+
+  static lode::bench::E1Shipment toNative(const lode::ir::Program& p, const lode::rt::Record& r) {
+    auto f = [&](const char* name) -> const lode::rt::FieldValue& { return r.values[size_t(p.shipment.find(name))]; };
+    lode::bench::E1Shipment s;
+    s.date = int32_t(f("date").i);
+    s.hs = f("hs").s;
+    s.origin = f("origin").i;
+    s.mineral = f("mineral").present && p.shipment.fields[size_t(p.shipment.find("mineral"))].enumValues[size_t(f("mineral").i)] == "graphite" ? 0 : -1;
+    s.node = f("node").present ? int(f("node").i) : -1;
+    s.quantity = f("quantity").i;
+    s.value = f("value").i;
+    s.hasFacility = f("facility").present;
+    s.facility = f("facility").s;
+    s.hasEnergyDensity = f("energy_density").present;
+    s.energyDensity = f("energy_density").i;
+    s.coated = f("coated").present && f("coated").i;
+    s.feocControlled = f("feoc_controlled").present && f("feoc_controlled").i;
+    s.hasContentValue = p.shipment.find("content_value.graphite") >= 0 && f("content_value.graphite").present;
+    s.contentValue = s.hasContentValue ? f("content_value.graphite").i : 0;
+    return s;
+  }
+
+  // The baseline must price exactly like the agreement, or the comparison means nothing.
+  void verifyNative() {
+    lode::interp::Interpreter interp(*c->program);
+    lode::rt::Assessment a;
+    for (size_t i = 0; i < shipments.size(); ++i) {
+      interp.evaluate(shipments[i], in->inputs(), a);
+      lode::bench::E1Result n = native->price(natives[i]);
+      if (a.ok() != n.ok || (a.ok() && (a.total != n.total || a.lines.size() != size_t(n.lines)))) {
+        std::fprintf(stderr, "the hand-written E1 disagrees with the agreement on sample shipment %zu\n", i + 1);
+        std::abort();
+      }
+    }
+  }
+};
+
+void BM_InterpE1PerShipment(benchmark::State& state) {
+  static E1 e1;
+  lode::interp::Interpreter interp(*e1.c->program);
+  const auto& inputs = e1.in->inputs();
+  lode::rt::Assessment out;
+  size_t i = 0;
+  for (auto _ : state) {
+    interp.evaluate(e1.shipments[i], inputs, out);
+    benchmark::DoNotOptimize(out.total);
+    if (++i == e1.shipments.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_InterpE1PerShipment);
+
+void BM_NativeE1PerShipment(benchmark::State& state) {
+  static E1 e1;
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(e1.native->price(e1.natives[i]));
+    if (++i == e1.natives.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_NativeE1PerShipment);
+
+void BM_JitE1PerShipment(benchmark::State& state) {
+  static E1 e1;
+  lode::interp::Interpreter engine(*e1.c->program, e1.compiled.get());
+  const auto& inputs = e1.in->inputs();
+  lode::rt::Assessment out;
+  size_t i = 0;
+  for (auto _ : state) {
+    engine.evaluate(e1.shipments[i], inputs, out);
+    benchmark::DoNotOptimize(out.total);
+    if (++i == e1.shipments.size()) i = 0;
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_JitE1PerShipment);
+
+// The C ABI, as an embedder calls it: cells set as text on a reused shipment, then priced.
+struct CApi {
+  lode_agreement* a = nullptr;
+  lode_inputs* in = nullptr;
+  std::vector<std::vector<std::pair<int32_t, std::string>>> rows;  // per shipment: (field, cell)
+  std::vector<std::string> header;
+  CApi() {
+    if (lode_agreement_compile((kE1 + ".lode").c_str(), nullptr, &a, nullptr, 0) != LODE_OK) std::abort();
+    lode_inputs_new(a, &in);
+    lode_inputs_load_market(in, (kE1 + "/market.csv").c_str(), nullptr, 0);
+    lode_inputs_load_registry(in, "facilities", (kE1 + "/facilities.csv").c_str(), nullptr, 0);
+    std::FILE* f = std::fopen((kE1 + "/shipments.csv").c_str(), "r");
+    char line[4096];
+    std::vector<int32_t> fields;
+    bool first = true;
+    while (f && std::fgets(line, sizeof line, f)) {
+      std::string l(line);
+      while (!l.empty() && (l.back() == '\n' || l.back() == '\r')) l.pop_back();
+      std::vector<std::string> cells;
+      size_t start = 0;
+      for (size_t p = 0; p <= l.size(); ++p)
+        if (p == l.size() || l[p] == ',') { cells.push_back(l.substr(start, p - start)); start = p + 1; }
+      if (first) { for (auto& c : cells) fields.push_back(lode_field(a, c.c_str())); first = false; continue; }
+      std::vector<std::pair<int32_t, std::string>> row;
+      for (size_t c = 0; c < cells.size() && c < fields.size(); ++c)
+        if (fields[c] >= 0 && !cells[c].empty()) row.push_back({fields[c], cells[c]});
+      rows.push_back(row);
+    }
+    if (f) std::fclose(f);
+  }
+};
+
+void BM_CApiE1PerShipment(benchmark::State& state) {
+  static CApi api;
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  lode_shipment_new(api.a, &s);
+  lode_result_new(&r);
+  size_t i = 0;
+  for (auto _ : state) {
+    lode_shipment_clear(s);
+    for (const auto& [field, cell] : api.rows[i]) lode_shipment_set(s, field, cell.c_str(), nullptr, 0);
+    lode_price(api.a, api.in, s, r);
+    benchmark::DoNotOptimize(lode_result_ok(r));
+    if (++i == api.rows.size()) i = 0;
+  }
+  lode_result_free(r);
+  lode_shipment_free(s);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CApiE1PerShipment);
+
+void BM_CApiE1Batch(benchmark::State& state) {
+  static CApi api;
+  const size_t n = size_t(state.range(0));
+  lode_batch* b = nullptr;
+  lode_batch_new(api.a, n, &b);
+  // Columns: the sample rows repeated to n.
+  std::vector<std::vector<std::string>> cols(size_t(lode_field_count(api.a)), std::vector<std::string>(n));
+  for (size_t i = 0; i < n; ++i)
+    for (const auto& [field, cell] : api.rows[i % api.rows.size()]) cols[size_t(field)][i] = cell;
+  for (size_t f = 0; f < cols.size(); ++f) {
+    std::vector<const char*> ptrs(n);
+    for (size_t i = 0; i < n; ++i) ptrs[i] = cols[f][i].c_str();
+    lode_batch_set_column(b, int32_t(f), ptrs.data(), n);
+  }
+  for (auto _ : state) {
+    size_t priced = 0;
+    lode_batch_price(b, api.in, &priced);
+    benchmark::DoNotOptimize(priced);
+  }
+  lode_batch_free(b);
+  state.SetItemsProcessed(state.iterations() * int64_t(n));
+}
+BENCHMARK(BM_CApiE1Batch)->Arg(1000);
+
+void BM_CompileE1(benchmark::State& state) {
+  for (auto _ : state) {
+    auto c = lode::compileFile(kE1 + ".lode");
+    benchmark::DoNotOptimize(c->program.get());
+  }
+}
+BENCHMARK(BM_CompileE1)->Unit(benchmark::kMillisecond);
+
+void BM_CompileJitE1(benchmark::State& state) {
+  for (auto _ : state) {
+    auto c = lode::compileFile(kE1 + ".lode");
+    std::string error;
+    auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error);
+    benchmark::DoNotOptimize(jit.get());
+  }
+}
+BENCHMARK(BM_CompileJitE1)->Unit(benchmark::kMillisecond);
+
+// A generated agreement with N measures (ad valorem, floors with tolerance, conditions on origin and
+// ownership), compiled and JIT-compiled: compile time must grow linearly.
+std::string generatedAgreement(int measures) {
+  std::string s = "agreement \"generated\" { currency USD\n rounding half_even to 0.01 USD per line\n in force from 2027-01-01 }\n"
+                  "use std.countries\nuse std.groups\nuse std.minerals\nregistry facilities: ownership\n"
+                  "scope g = graphite at processed where hs in [2504.10, 3801.90]\n"
+                  "schedule phase: % = step { 2027-01-01: 70 %, 2028-01-01: 85 %, 2029-01-01: 100 % }\n";
+  for (int i = 0; i < measures; ++i)
+    s += fmt::format("measure m{0} \"Art. {0}\" on g when origin not in USMCA and (owned_share(facility, FEOC) otherwise 0 %) < {1} % {{\n"
+                     "  let floor_price = phase * {2} USD/t\n"
+                     "  duty when unit_price < floor_price * (100 % - 5 %): (floor_price - unit_price) * quantity\n"
+                     "  duty: {3} % of value\n}}\n",
+                     i, 1 + i % 99, 1000 + i, i % 50);
+  return s;
+}
+
+void BM_CompileJitMeasures(benchmark::State& state) {
+  std::string text = generatedAgreement(int(state.range(0)));
+  for (auto _ : state) {
+    auto c = lode::compileText(kE1 + "_generated.lode", text, {});
+    if (!c->program) { state.SkipWithError("generated agreement does not compile"); return; }
+    std::string error;
+    auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error);
+    benchmark::DoNotOptimize(jit.get());
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_CompileJitMeasures)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+void BM_CheckThreeExamples(benchmark::State& state) {
+  const char* names[] = {"graphite_anode_na_indopacific", "nickel_class1_band", "manganese_battery_grade"};
+  for (auto _ : state) {
+    for (const char* n : names) {
+      auto c = lode::compileFile(std::string(LODE_SOURCE_DIR "/examples/agreements/") + n + ".lode");
+      benchmark::DoNotOptimize(c->program.get());
+    }
+  }
+  state.SetItemsProcessed(state.iterations() * 3);
+}
+BENCHMARK(BM_CheckThreeExamples)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+BENCHMARK_MAIN();
