@@ -98,18 +98,22 @@ struct E1 {
   }
 };
 
-void BM_InterpE1PerShipment(benchmark::State& state) {
-  static E1 e1;
-  lode::interp::Interpreter interp(*e1.c->program);
+// Prices the sample shipments round-robin with an engine (the interpreter, with or without compiled code).
+void runEngine(benchmark::State& state, const E1& e1, const lode::interp::Interpreter& engine) {
   const auto& inputs = e1.in->inputs();
   lode::rt::Assessment out;
   size_t i = 0;
   for (auto _ : state) {
-    interp.evaluate(e1.shipments[i], inputs, out);
+    engine.evaluate(e1.shipments[i], inputs, out);
     benchmark::DoNotOptimize(out.total);
     if (++i == e1.shipments.size()) i = 0;
   }
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_InterpE1PerShipment(benchmark::State& state) {
+  static E1 e1;
+  runEngine(state, e1, lode::interp::Interpreter(*e1.c->program));
 }
 BENCHMARK(BM_InterpE1PerShipment);
 
@@ -126,16 +130,7 @@ BENCHMARK(BM_NativeE1PerShipment);
 
 void BM_JitE1PerShipment(benchmark::State& state) {
   static E1 e1;
-  lode::interp::Interpreter engine(*e1.c->program, e1.compiled.get());
-  const auto& inputs = e1.in->inputs();
-  lode::rt::Assessment out;
-  size_t i = 0;
-  for (auto _ : state) {
-    engine.evaluate(e1.shipments[i], inputs, out);
-    benchmark::DoNotOptimize(out.total);
-    if (++i == e1.shipments.size()) i = 0;
-  }
-  state.SetItemsProcessed(state.iterations());
+  runEngine(state, e1, lode::interp::Interpreter(*e1.c->program, e1.compiled.get()));
 }
 BENCHMARK(BM_JitE1PerShipment);
 

@@ -116,6 +116,15 @@ class Codegen {
     return b_.CreateLoad(i64_, tmp_);
   }
 
+  // Ends the current block with a jump to `done` and merges two incoming values there.
+  llvm::Value* merge(llvm::BasicBlock* done, llvm::Value* a, llvm::BasicBlock* aEnd, llvm::Value* c, llvm::BasicBlock* cEnd) {
+    b_.SetInsertPoint(done);
+    llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
+    phi->addIncoming(a, aEnd);
+    phi->addIncoming(c, cEnd);
+    return phi;
+  }
+
   // Evaluates node idx; on error stores it in err_ and branches to fail.
   llvm::Value* gen(uint32_t idx, llvm::BasicBlock* fail) {
     const ir::Node& n = p_.nodes[idx];
@@ -188,11 +197,7 @@ class Codegen {
         llvm::Value* c = b_.CreateZExt(b_.CreateICmpNE(gen(k[1], fail), c64(0)), i64_);
         llvm::BasicBlock* rhsEnd = b_.GetInsertBlock();
         b_.CreateBr(done);
-        b_.SetInsertPoint(done);
-        llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
-        phi->addIncoming(c64(n.op == Op::And ? 0 : 1), from);
-        phi->addIncoming(c, rhsEnd);
-        return phi;
+        return merge(done, c64(n.op == Op::And ? 0 : 1), from, c, rhsEnd);
       }
       case Op::If: {
         llvm::Value* cond = gen(k[0], fail);
@@ -206,11 +211,7 @@ class Codegen {
         llvm::Value* ev = gen(k[2], fail);
         llvm::BasicBlock* elEnd = b_.GetInsertBlock();
         b_.CreateBr(done);
-        b_.SetInsertPoint(done);
-        llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
-        phi->addIncoming(tv, thEnd);
-        phi->addIncoming(ev, elEnd);
-        return phi;
+        return merge(done, tv, thEnd, ev, elEnd);
       }
       case Op::Otherwise:
       case Op::Present: {
@@ -233,11 +234,7 @@ class Codegen {
         llvm::Value* fv = n.op == Op::Present ? c64(0) : gen(k[1], fail);
         llvm::BasicBlock* fbEnd = b_.GetInsertBlock();
         b_.CreateBr(done);
-        b_.SetInsertPoint(done);
-        llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
-        phi->addIncoming(v, okEnd);
-        phi->addIncoming(fv, fbEnd);
-        return phi;
+        return merge(done, v, okEnd, fv, fbEnd);
       }
       case Op::DaysBetween: {
         llvm::Value* a = gen(k[0], fail);
