@@ -43,6 +43,11 @@ class Frame {
   void run();
   // The JIT's way back in: evaluates one node here; an error is returned packed, never thrown.
   uint64_t callback(uint32_t idx, int64_t* out) {
+    uint32_t missingAt = 0;
+    if (absentFieldRead(idx, &missingAt)) {  // the common `otherwise` case, answered without a throw
+      jitDetail_ = p_.shipment.fields[p_.nodes[missingAt].a].name;
+      return jit::packError(ErrCode::MissingField, p_.nodes[missingAt].pos);
+    }
     try {
       *out = evalNode(idx).i;
       return 0;
@@ -66,6 +71,7 @@ class Frame {
     return evalNode(idx);
   }
   Val evalNode(uint32_t idx);
+  bool absentFieldRead(uint32_t idx, uint32_t* fieldNode) const;
   Val evalField(const ir::Node& n);
   int64_t evalSeries(const ir::Node& n);
   int64_t evalSchedule(const ir::Node& n);
@@ -110,6 +116,23 @@ Val Frame::evalField(const ir::Node& n) {
   if (f.present) return {f.i, &f.s};
   if (p_.hasDefault[n.a]) return {p_.fieldDefaults[n.a], nullptr};
   fail(ErrCode::MissingField, n.pos, p_.shipment.fields[n.a].name);
+}
+
+// Whether node idx is a read of an absent field that has no default (directly, as the entity of
+// owned_share, or compared with a constant): it fails with E0004 before anything else can happen, so
+// `otherwise` and the JIT's callback answer it without throwing (exceptions cost microseconds).
+bool Frame::absentFieldRead(uint32_t idx, uint32_t* fieldNode) const {
+  const ir::Node* n = &p_.nodes[idx];
+  uint32_t at = idx;
+  if (n->op == Op::OwnedShare || ((n->op == Op::Eq || n->op == Op::Ne) && p_.nodes[p_.kidsOf(*n)[1]].op == Op::Const)) {
+    at = p_.kidsOf(*n)[0];
+    n = &p_.nodes[at];
+  }
+  if (n->op != Op::Field) return false;
+  if (portion_ && (n->a == ir::kFieldQuantity || n->a == ir::kFieldValue)) return false;
+  if (field(int(n->a)).present || p_.hasDefault[n->a]) return false;
+  *fieldNode = at;
+  return true;
 }
 
 bool Frame::inGroup(int64_t country, uint32_t g) const {
@@ -294,6 +317,8 @@ Val Frame::evalNode(uint32_t idx) {
       return {sum, nullptr};
     }
     case Op::Otherwise: {
+      uint32_t missingAt = 0;
+      if (absentFieldRead(k[0], &missingAt)) return eval(k[1]);
       try {
         return eval(k[0]);
       } catch (const Failure& f) {
@@ -306,6 +331,8 @@ Val Frame::evalNode(uint32_t idx) {
       return {d * rt::kOne, nullptr};
     }
     case Op::Present: {
+      uint32_t missingAt = 0;
+      if (absentFieldRead(k[0], &missingAt)) return {0, nullptr};
       try {
         eval(k[0]);
         return {1, nullptr};
