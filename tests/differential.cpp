@@ -174,20 +174,7 @@ int main(int argc, char** argv) {
 
   // Inputs: every example's observations and registry rows (rows that clash with an earlier one are dropped).
   testing::InputSet in(p);
-  for (const ir::Example& ex : p.examples) {
-    for (const auto& o : ex.market) in.market().add(p.series[size_t(o.series)].key, o.date, o.value);
-    for (size_t r = 0; r < ex.registryRows.size() && r < p.registries.size(); ++r)
-      for (const rt::Record& row : ex.registryRows[r]) {
-        rt::RowError err;
-        if (p.registries[r].ownership) testing::addOwnershipRow(p.registries[r], row, in.ownership(), err);
-        else if (in.table(r)) in.table(r)->addRow(row, err);
-      }
-    for (const auto& u : ex.quotaUses) {
-      const ir::Quota& q = p.quotas[size_t(u.quota)];
-      const auto& d = ex.shipment.values[ir::kFieldDate];
-      in.quotas().set(q.name, rt::quotaPeriodStart(q.period, d.present ? int32_t(d.i) : 0), u.key, u.used);
-    }
-  }
+  for (const ir::Example& ex : p.examples) testing::addExampleInputs(p, ex, in);
   in.market().finalize();  // duplicate observations across examples keep the first
 
   testing::Executor interp = testing::interpreterExecutor(p);

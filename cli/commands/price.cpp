@@ -60,14 +60,6 @@ struct Output {
   }
 };
 
-// First come, first served: each priced shipment takes its in-quota quantity from the balance
-// before the next row is evaluated. A shipment with errors still holds what it was granted: its
-// declaration exists and customs decides on it.
-void commitQuotas(const ir::Program& p, const rt::Assessment& a, rt::QuotaLedger& ledger) {
-  for (const rt::QuotaRec& q : a.quotas)
-    if (q.inQuota > 0) ledger.add(p.quotas[q.quota].name, q.period, q.key, q.inQuota);
-}
-
 int runPrice(const PriceOptions& o) {
   if (o.trace && o.format != "jsonl") throw UsageError("--trace needs --format jsonl (a trace does not fit a CSV cell)");
   rt::RecordFormat inFmt = inputFormatOf(o);
@@ -116,11 +108,7 @@ int runPrice(const PriceOptions& o) {
 
   // The jit engine compiles the agreement's expressions to native code once, before the first row.
   std::unique_ptr<jit::CompiledProgram> compiled;
-  if (o.engine == "jit") {
-    std::string error;
-    compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error);
-    if (!compiled) throw UsageError("the JIT could not compile the agreement: " + error);
-  }
+  if (o.engine == "jit") compiled = testing::compileNative(p);
   interp::Interpreter interp(p, compiled.get());
   std::string line;
   if (o.format == "csv") {
@@ -153,7 +141,9 @@ int runPrice(const PriceOptions& o) {
       a.clear();
       a.origin = a.declaredOrigin = 0;  // clear() keeps them; a stale origin must not leak across rows
       interp.evaluate(rec, in, a, o.trace);
-      commitQuotas(p, a, inputs.quotas());
+      // First come, first served: a row with errors still holds what it was granted (its
+      // declaration exists and customs decides on it).
+      testing::commitQuotas(p, a, inputs.quotas());
       if (!a.ok()) {
         ++badRows;
         for (const rt::EvalError& e : a.errors) {

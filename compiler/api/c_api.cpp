@@ -124,8 +124,7 @@ void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, r
   }
   std::lock_guard<std::mutex> lock(in->quotaLock);
   a->interp->evaluate(rec, *in->view, out, false);
-  for (const rt::QuotaRec& q : out.quotas)
-    if (q.inQuota > 0) in->set.quotas().add(p.quotas[q.quota].name, q.period, q.key, q.inQuota);
+  testing::commitQuotas(p, out, in->set.quotas());
 }
 
 lode_status loadWith(lode_inputs* in, const char* path, char* msg, size_t cap,

@@ -282,10 +282,47 @@ Executor interpreterExecutor(const ir::Program& p) {
   };
 }
 
-Executor jitExecutor(const ir::Program& p) {
+std::unique_ptr<jit::CompiledProgram> compileNative(const ir::Program& p) {
   std::string error;
-  std::shared_ptr<jit::CompiledProgram> compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error);
+  std::unique_ptr<jit::CompiledProgram> compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error);
   if (!compiled) throw std::runtime_error("JIT compilation failed: " + error);
+  return compiled;
+}
+
+void commitQuotas(const ir::Program& p, const rt::Assessment& a, rt::QuotaLedger& ledger) {
+  for (const rt::QuotaRec& q : a.quotas)
+    if (q.inQuota > 0) ledger.add(p.quotas[q.quota].name, q.period, q.key, q.inQuota);
+}
+
+std::vector<std::string> addExampleInputs(const ir::Program& p, const ir::Example& ex, InputSet& in) {
+  std::vector<std::string> problems;
+  for (const ir::Example::Obs& o : ex.market) {
+    if (o.series < 0 || static_cast<size_t>(o.series) >= p.series.size()) {
+      problems.push_back(fmt::format("market observation for unknown series #{}", o.series));
+      continue;
+    }
+    in.market().add(p.series[static_cast<size_t>(o.series)].key, o.date, o.value);
+  }
+  for (size_t r = 0; r < ex.registryRows.size() && r < p.registries.size(); ++r) {
+    const ir::Registry& reg = p.registries[r];
+    for (const rt::Record& row : ex.registryRows[r]) {
+      rt::RowError err;
+      bool ok = reg.ownership ? addOwnershipRow(reg, row, in.ownership(), err) : in.table(r) && in.table(r)->addRow(row, err);
+      if (!ok)
+        problems.push_back(fmt::format("registry {} row {}: {}", reg.name, row.row,
+                                       err.message.empty() ? "table not available" : err.message));
+    }
+  }
+  const rt::FieldValue& date = ex.shipment.values[ir::kFieldDate];
+  for (const ir::Example::QuotaUse& u : ex.quotaUses) {
+    const ir::Quota& q = p.quotas[static_cast<size_t>(u.quota)];
+    in.quotas().set(q.name, rt::quotaPeriodStart(q.period, date.present ? static_cast<int32_t>(date.i) : 0), u.key, u.used);
+  }
+  return problems;
+}
+
+Executor jitExecutor(const ir::Program& p) {
+  std::shared_ptr<jit::CompiledProgram> compiled = compileNative(p);
   auto engine = std::make_shared<interp::Interpreter>(p, compiled.get());
   return [engine, compiled](const rt::Record& rec, const interp::Inputs& in, rt::Assessment& out) {
     engine->evaluate(rec, in, out, false);
@@ -311,33 +348,10 @@ std::vector<ExampleResult> runExamples(const ir::Program& p, const SourceManager
     // Inputs. A bad input row is the example's fault, not the executor's: report it and go on, so
     // the comparison below still says what the executor made of the rest.
     InputSet in(p);
-    for (const ir::Example::Obs& o : ex.market) {
-      if (o.series < 0 || static_cast<size_t>(o.series) >= p.series.size()) {
-        check.fail(ex.pos, fmt::format("market observation for unknown series #{}", o.series));
-        continue;
-      }
-      in.market().add(p.series[static_cast<size_t>(o.series)].key, o.date, o.value);
-    }
+    for (const std::string& problem : addExampleInputs(p, ex, in)) check.fail(ex.pos, problem);
     for (const rt::RowError& e : in.market().finalize()) check.fail(ex.pos, "market: " + e.message);
-    for (size_t r = 0; r < ex.registryRows.size() && r < p.registries.size(); ++r) {
-      const ir::Registry& reg = p.registries[r];
-      for (const rt::Record& row : ex.registryRows[r]) {
-        rt::RowError err;
-        bool ok = reg.ownership ? addOwnershipRow(reg, row, in.ownership(), err)
-                                : in.table(r) && in.table(r)->addRow(row, err);
-        if (!ok)
-          check.fail(ex.pos, fmt::format("registry {} row {}: {}", reg.name, row.row,
-                                         err.message.empty() ? "table not available" : err.message));
-      }
-    }
-
     rt::Record shipment = ex.shipment;
     applyFieldDefaults(p, shipment);
-    for (const ir::Example::QuotaUse& u : ex.quotaUses) {
-      const ir::Quota& q = p.quotas[static_cast<size_t>(u.quota)];
-      const rt::FieldValue& date = shipment.values[ir::kFieldDate];
-      in.quotas().set(q.name, rt::quotaPeriodStart(q.period, date.present ? static_cast<int32_t>(date.i) : 0), u.key, u.used);
-    }
     rt::Assessment a;
     bool ran = true;
     try {

@@ -33,6 +33,8 @@ Executor interpreterExecutor(const ir::Program& p);
 // The JIT engine as an Executor: the program's expressions compiled with LLVM. Throws
 // std::runtime_error when LLVM cannot compile them (a bug: every checked program must compile).
 Executor jitExecutor(const ir::Program& p);
+// The program's expressions compiled with LLVM; throws std::runtime_error when LLVM fails.
+std::unique_ptr<jit::CompiledProgram> compileNative(const ir::Program& p);
 // "interp" or "jit"; throws std::invalid_argument for another name.
 Executor executorFor(const std::string& engine, const ir::Program& p);
 
@@ -63,6 +65,13 @@ class InputSet {
 
 // Adds an ownership row (a record with the registry's entity/owner/share/country columns) to a graph.
 bool addOwnershipRow(const ir::Registry& reg, const rt::Record& row, rt::OwnershipGraph& g, rt::RowError& err);
+
+// An example's market observations, registry rows and quota balances, added to `in` (market not yet
+// finalized). Returns one sentence per row that could not be added.
+std::vector<std::string> addExampleInputs(const ir::Program& p, const ir::Example& ex, InputSet& in);
+
+// First come, first served: takes each quota request's in-quota quantity from the balances.
+void commitQuotas(const ir::Program& p, const rt::Assessment& a, rt::QuotaLedger& ledger);
 
 // Fills absent shipment fields that have a declared default (`attribute coated: bool default false`).
 // Readers know nothing of defaults, so every caller feeding an executor applies them first.
