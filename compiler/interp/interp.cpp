@@ -23,22 +23,37 @@ struct Failure {
   std::string detail;
 };
 
-struct Val {
-  int64_t i = 0;
-  const std::string* s = nullptr;
+using Val = jit::Slot;
+
+// Per-thread buffers an evaluation reuses, so pricing a shipment allocates nothing once warm.
+struct Scratch {
+  std::vector<Val> globals, locals;
+  std::vector<uint8_t> globalState, blockFired;
 };
+Scratch& scratch() {
+  thread_local Scratch s;
+  return s;
+}
 
 bool isMissing(ErrCode c) {
   return c == ErrCode::MissingObservation || c == ErrCode::MissingField || c == ErrCode::NoRegistryRow ||
          c == ErrCode::ScheduleNotInEffect;
 }
 
-class Frame {
+// The evaluation of one shipment. Its FrameView base is what compiled expressions read directly.
+class Frame : public jit::FrameView {
  public:
   Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace,
         const jit::CompiledProgram* compiled)
-      : p_(p), r_(r), in_(in), out_(out), trace_(trace), globals_(p.defs.size()), globalState_(p.defs.size(), 0),
-        fns_(compiled ? compiled->table().data() : nullptr) {}
+      : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()),
+        fns_(compiled ? compiled->table().data() : nullptr) {
+    scratch_.globals.assign(p.defs.size(), {});
+    scratch_.globalState.assign(p.defs.size(), 0);
+    scratch_.blockFired.assign(p.blocks.size(), 0);
+    values = r.values.data();
+    globals = scratch_.globals.data();
+    globalState = scratch_.globalState.data();
+  }
 
   void run();
   // The JIT's way back in: evaluates one node here; an error is returned packed, never thrown.
@@ -77,7 +92,7 @@ class Frame {
   int64_t evalSchedule(const ir::Node& n);
   std::string keyText(const ir::Node& n, Val key) const;
   bool inGroup(int64_t country, uint32_t g) const;
-  const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? *mineral_ : f == ir::kFieldNode ? *node_ : r_.values[f]; }
+  const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? *mineral : f == ir::kFieldNode ? *node : r_.values[f]; }
   void classify();
   void runQuota(uint32_t mi, const ir::Measure& m);
   void runStmts(uint32_t mi, const ir::Measure& m, uint8_t section);
@@ -85,8 +100,9 @@ class Frame {
   bool applies(const std::vector<int>& scopes, int when, uint32_t pos, uint32_t clause);
   void runMeasure(uint32_t mi);
   std::string show(uint32_t node, Val v) const;
+  // Callers test trace_ first, so the untraced path builds no strings.
   void traceEv(rt::TraceEvent::Kind k, uint32_t clause, uint32_t pos, std::string name = {}, std::string value = {}) {
-    if (trace_) out_.trace.push_back({k, clause, pos, std::move(name), std::move(value)});
+    out_.trace.push_back({k, clause, pos, std::move(name), std::move(value)});
   }
 
   const ir::Program& p_;
@@ -95,23 +111,15 @@ class Frame {
   rt::Assessment& out_;
   bool trace_;
   int32_t date_ = 0;
-  int64_t origin_ = 0;
-  std::vector<Val> globals_;
-  std::vector<uint8_t> globalState_;  // 0 not yet, 1 in progress, 2 done
-  std::vector<Val> locals_;
-  // Mineral and node as declared (pointing into the record), or filled by an HS classification.
-  const rt::FieldValue* mineral_ = nullptr;
-  const rt::FieldValue* node_ = nullptr;
-  rt::FieldValue classified_[2];
-  bool portion_ = false;            // inside a quota part: quantity and value are that part's
-  int64_t portionQty_ = 0, portionValue_ = 0;
+  Scratch& scratch_;                // globals (state 0 not yet, 2 done), locals, fired blocks
+  rt::FieldValue classified_[2];    // mineral and node filled by an HS classification
   const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
   std::string jitDetail_;           // detail of the last error a callback returned
 };
 
 Val Frame::evalField(const ir::Node& n) {
-  if (portion_ && n.a == ir::kFieldQuantity) return {portionQty_, nullptr};
-  if (portion_ && n.a == ir::kFieldValue) return {portionValue_, nullptr};
+  if (portion && n.a == ir::kFieldQuantity) return {portionQty, nullptr};
+  if (portion && n.a == ir::kFieldValue) return {portionValue, nullptr};
   const rt::FieldValue& f = field(int(n.a));
   if (f.present) return {f.i, &f.s};
   if (p_.hasDefault[n.a]) return {p_.fieldDefaults[n.a], nullptr};
@@ -129,7 +137,7 @@ bool Frame::absentFieldRead(uint32_t idx, uint32_t* fieldNode) const {
     n = &p_.nodes[at];
   }
   if (n->op != Op::Field) return false;
-  if (portion_ && (n->a == ir::kFieldQuantity || n->a == ir::kFieldValue)) return false;
+  if (portion && (n->a == ir::kFieldQuantity || n->a == ir::kFieldValue)) return false;
   if (field(int(n->a)).present || p_.hasDefault[n->a]) return false;
   *fieldNode = at;
   return true;
@@ -209,19 +217,19 @@ Val Frame::evalNode(uint32_t idx) {
   switch (n.op) {
     case Op::Const: return {n.imm, &n.str};
     case Op::Field: return evalField(n);
-    case Op::Origin: return {origin_, nullptr};
+    case Op::Origin: return {origin, nullptr};
     case Op::UnitPrice: {
       int64_t v = r_.values[ir::kFieldValue].i, q = r_.values[ir::kFieldQuantity].i;
       ErrCode c = rt::decDiv(v, q, &out);
       if (c != ErrCode::Ok) fail(c, n.pos, "unit price = value / quantity");
       return {out, nullptr};
     }
-    case Op::Local: return locals_[n.a];
+    case Op::Local: return scratch_.locals[n.a];
     case Op::Global: {
-      if (globalState_[n.a] == 2) return globals_[n.a];
+      if (scratch_.globalState[n.a] == 2) return scratch_.globals[n.a];
       Val v = eval(p_.defs[n.a].node);
-      globals_[n.a] = v;
-      globalState_[n.a] = 2;
+      scratch_.globals[n.a] = v;
+      scratch_.globalState[n.a] = 2;
       if (trace_) traceEv(rt::TraceEvent::Value, 0, p_.defs[n.a].pos, p_.defs[n.a].name, show(p_.defs[n.a].node, v));
       return v;
     }
@@ -391,15 +399,16 @@ bool Frame::applies(const std::vector<int>& scopes, int when, uint32_t pos, uint
   if (!scopes.empty()) {
     bool any = false;
     for (int s : scopes) if (inScope(s, pos)) { any = true; break; }
-    if (!any) { traceEv(rt::TraceEvent::ScopeMiss, clause, pos); return false; }
+    if (!any) { if (trace_) traceEv(rt::TraceEvent::ScopeMiss, clause, pos); return false; }
   }
-  if (when >= 0 && !eval(uint32_t(when)).i) { traceEv(rt::TraceEvent::ConditionFalse, clause, pos); return false; }
+  if (when >= 0 && !eval(uint32_t(when)).i) { if (trace_) traceEv(rt::TraceEvent::ConditionFalse, clause, pos); return false; }
   return true;
 }
 
 void Frame::runMeasure(uint32_t mi) {
   const ir::Measure& m = p_.measures[mi];
-  locals_.assign(m.slots, {});
+  scratch_.locals.assign(m.slots, {});
+  locals = scratch_.locals.data();
   if (m.quota >= 0) runQuota(mi, m);
   else runStmts(mi, m, 0);
 }
@@ -428,13 +437,13 @@ void Frame::runQuota(uint32_t mi, const ir::Measure& m) {
   for (uint8_t section = 1; section <= 2; ++section) {
     int64_t part = section == 1 ? rec.inQuota : rec.overQuota;
     if (part <= 0) continue;
-    portion_ = true;
-    portionQty_ = part;
+    portion = 1;
+    portionQty = part;
     // value x part / quantity, exact to 6 places; the whole value when the part is everything.
-    if (part == qty) portionValue_ = value;
-    else check(rt::decMulRatio(value, part, qty, &portionValue_), 0, q.pos);
+    if (part == qty) portionValue = value;
+    else check(rt::decMulRatio(value, part, qty, &portionValue), 0, q.pos);
     runStmts(mi, m, section);
-    portion_ = false;
+    portion = 0;
   }
 }
 
@@ -443,12 +452,12 @@ void Frame::runStmts(uint32_t mi, const ir::Measure& m, uint8_t section) {
     const ir::Stmt& s = m.stmts[si];
     if (s.section != section) continue;
     if (s.when >= 0 && !eval(uint32_t(s.when)).i) {
-      if (s.kind != ir::Stmt::Let) traceEv(rt::TraceEvent::DutySkipped, mi, s.pos);
+      if (trace_ && s.kind != ir::Stmt::Let) traceEv(rt::TraceEvent::DutySkipped, mi, s.pos);
       continue;
     }
     if (s.kind == ir::Stmt::Let) {
-      locals_[s.slot] = eval(uint32_t(s.value));
-      if (trace_) traceEv(rt::TraceEvent::Value, mi, s.pos, "", show(uint32_t(s.value), locals_[s.slot]));
+      scratch_.locals[s.slot] = eval(uint32_t(s.value));
+      if (trace_) traceEv(rt::TraceEvent::Value, mi, s.pos, "", show(uint32_t(s.value), scratch_.locals[s.slot]));
     } else if (s.kind == ir::Stmt::Duty) {
       rt::DutyLine line;
       line.measure = mi;
@@ -459,10 +468,10 @@ void Frame::runStmts(uint32_t mi, const ir::Measure& m, uint8_t section) {
       if (p_.rounding.declared && p_.rounding.perLine)
         check(rt::decRound(line.amount, p_.rounding.quantum, p_.rounding.mode, &line.rounded), 0, s.pos);
       out_.lines.push_back(line);
-      traceEv(rt::TraceEvent::DutyLine, mi, s.pos, s.label, rt::decFormat(line.rounded));
+      if (trace_) traceEv(rt::TraceEvent::DutyLine, mi, s.pos, s.label, rt::decFormat(line.rounded));
     } else {
       out_.outcomes.push_back({uint8_t(s.outcome), mi, si});
-      traceEv(rt::TraceEvent::Outcome, mi, s.pos, ir::outcomeName(s.outcome), s.label);
+      if (trace_) traceEv(rt::TraceEvent::Outcome, mi, s.pos, ir::outcomeName(s.outcome), s.label);
     }
   }
 }
@@ -470,15 +479,15 @@ void Frame::runStmts(uint32_t mi, const ir::Measure& m, uint8_t section) {
 // HS classification: a shipment that does not declare its mineral (or node) gets them from the most
 // specific `classify` rule whose prefix matches its HS code and whose condition holds.
 void Frame::classify() {
-  mineral_ = &r_.values[ir::kFieldMineral];
-  node_ = &r_.values[ir::kFieldNode];
-  if ((mineral_->present && node_->present) || p_.classifications.empty()) return;
+  mineral = &r_.values[ir::kFieldMineral];
+  node = &r_.values[ir::kFieldNode];
+  if ((mineral->present && node->present) || p_.classifications.empty()) return;
   const rt::FieldValue& hs = r_.values[ir::kFieldHs];
   if (!hs.present) return;
   for (size_t i = 0; i < p_.classifications.size(); ++i) {
     const ir::Classification& c = p_.classifications[i];
     if (hs.s.compare(0, c.prefix.size(), c.prefix) != 0) continue;
-    if (mineral_->present && mineral_->i != c.mineral) continue;  // a declared mineral is kept; find its node
+    if (mineral->present && mineral->i != c.mineral) continue;  // a declared mineral is kept; find its node
     if (c.when >= 0) {
       bool holds = false;
       try {
@@ -488,8 +497,8 @@ void Frame::classify() {
       }
       if (!holds) continue;
     }
-    if (!mineral_->present) { classified_[0] = {}; classified_[0].present = true; classified_[0].i = c.mineral; mineral_ = &classified_[0]; }
-    if (!node_->present && c.node >= 0) { classified_[1] = {}; classified_[1].present = true; classified_[1].i = c.node; node_ = &classified_[1]; }
+    if (!mineral->present) { classified_[0] = {}; classified_[0].present = true; classified_[0].i = c.mineral; mineral = &classified_[0]; }
+    if (!node->present && c.node >= 0) { classified_[1] = {}; classified_[1].present = true; classified_[1].i = c.node; node = &classified_[1]; }
     out_.classification = int(i);  // the assessment says which rule; no trace event needed
     return;
   }
@@ -503,9 +512,10 @@ void Frame::run() {
     return;
   }
   date_ = int32_t(dateField.i);
-  origin_ = originField.i;
-  out_.declaredOrigin = origin_;
-  out_.origin = origin_;
+  date = date_;
+  origin = originField.i;
+  out_.declaredOrigin = origin;
+  out_.origin = origin;
   if (date_ < p_.inForce || date_ > p_.expiry) {
     // Outside the agreement's term nothing in it applies; say so rather than price a zero.
     out_.errors.push_back({ErrCode::NotInForce, 0, fmt::format("entry date {} is outside the agreement's term", rt::dateFormat(date_))});
@@ -523,25 +533,25 @@ void Frame::run() {
     try {
       if (!applies(o.scopes, int(o.when), o.pos, i)) continue;
       int64_t now = eval(o.becomes).i;
-      if (now != origin_) { origin_ = now; out_.originRule = int(i); }
-      traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
+      if (now != origin) { origin = now; out_.originRule = int(i); }
+      if (trace_) traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
     } catch (const Failure& f) {
       out_.errors.push_back({f.code, f.pos, f.detail});
       return;  // without an origin no measure can be judged
     }
   }
-  out_.origin = origin_;
-  std::vector<uint8_t> blockFired(p_.blocks.size(), 0);
+  out_.origin = origin;
+  std::vector<uint8_t>& blockFired = scratch_.blockFired;
   for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) {
     const ir::Measure& m = p_.measures[mi];
     if (m.block >= 0 && p_.blocks[m.block].kind == "first" && blockFired[m.block]) {
-      traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
+      if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
       continue;
     }
     size_t lines = out_.lines.size(), outcomes = out_.outcomes.size(), quotas = out_.quotas.size();
     try {
       if (!applies(m.scopes, m.when, m.pos, mi)) continue;
-      traceEv(rt::TraceEvent::Applied, mi, m.pos);
+      if (trace_) traceEv(rt::TraceEvent::Applied, mi, m.pos);
       if (m.block >= 0) blockFired[m.block] = 1;
       runMeasure(mi);
     } catch (const Failure& f) {
@@ -572,7 +582,7 @@ void Interpreter::evaluate(const rt::Record& shipment, const Inputs& in, rt::Ass
 }
 
 namespace {
-extern "C" uint64_t lode_interp_jit_callback(void* frame, uint32_t node, int64_t* out) {
+extern "C" uint64_t lode_interp_jit_callback(jit::FrameView* frame, uint32_t node, int64_t* out) {
   return static_cast<Frame*>(frame)->callback(node, out);
 }
 }  // namespace

@@ -12,8 +12,10 @@
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <cstddef>
 #include <mutex>
 
+#include "runtime/date.h"
 #include "runtime/decimal.h"
 
 namespace lode::jit {
@@ -36,6 +38,9 @@ extern "C" uint32_t lode_rt_round(int64_t a, int64_t q, int64_t mode, int64_t* o
   return uint32_t(rt::decRound(a, q, rt::RoundingMode(mode), out));
 }
 
+// Larger groups are tested by the executor (a loop) rather than unrolled.
+constexpr size_t kInlineGroupMembers = 64;
+
 // Which nodes are generated inline (the rest go through the callback).
 bool inlineOp(const ir::Program& p, const ir::Node& n) {
   if (n.kind == Kind::Text || n.kind == Kind::Hs || n.kind == Kind::Void) return false;
@@ -43,7 +48,10 @@ bool inlineOp(const ir::Program& p, const ir::Node& n) {
     case Op::Const: case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Neg: case Op::Abs:
     case Op::Scale: case Op::Min: case Op::Max: case Op::Round: case Op::And: case Op::Or: case Op::Not:
     case Op::If: case Op::Otherwise: case Op::Present: case Op::DaysBetween:
+    case Op::Field: case Op::Origin: case Op::Local: case Op::Global: case Op::UnitPrice:
       return true;
+    case Op::InGroup:
+      return p.groups[n.a].members.size() <= kInlineGroupMembers;
     case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
       return Kind(n.b) != Kind::Text && Kind(n.b) != Kind::Hs;
     case Op::InList:
@@ -56,7 +64,7 @@ bool inlineOp(const ir::Program& p, const ir::Node& n) {
 class Codegen {
  public:
   Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m)
-      : p_(p), ctx_(ctx), m_(m), b_(ctx), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)),
+      : p_(p), ctx_(ctx), m_(m), b_(ctx), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
         ptr_(llvm::PointerType::get(ctx, 0)) {
     auto* rt2 = llvm::FunctionType::get(i32_, {i64_, ptr_}, false);
     auto* rt3 = llvm::FunctionType::get(i32_, {i64_, i64_, ptr_}, false);
@@ -125,22 +133,103 @@ class Codegen {
     return phi;
   }
 
+  // Evaluates node idx through the executor's callback (also the cold path of inline reads that
+  // fail: the executor then builds the error with its detail).
+  llvm::Value* viaCallback(uint32_t idx, llvm::BasicBlock* fail) {
+    llvm::Value* e = b_.CreateCall(callback_, {frame_, llvm::ConstantInt::get(i32_, idx), tmp_});
+    auto* bad = block("cb_err"), *ok = block("cb_ok");
+    b_.CreateCondBr(b_.CreateICmpNE(e, c64(0)), bad, ok);
+    b_.SetInsertPoint(bad);
+    b_.CreateStore(e, err_);
+    b_.CreateBr(fail);
+    b_.SetInsertPoint(ok);
+    return b_.CreateLoad(i64_, tmp_);
+  }
+
+  // Loads a member of the FrameView (offsets from the C++ struct itself).
+  llvm::Value* view(size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
+  llvm::Value* at(llvm::Value* base, size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, base, offset)); }
+
+  // `fast` when `cond` holds, else the callback for idx; merged.
+  llvm::Value* orCallback(llvm::Value* cond, llvm::Value* fast, uint32_t idx, llvm::BasicBlock* fail) {
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    auto* slow = block("slow"), *done = block("read");
+    b_.CreateCondBr(cond, done, slow);
+    b_.SetInsertPoint(slow);
+    llvm::Value* sv = viaCallback(idx, fail);
+    llvm::BasicBlock* slowEnd = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    return merge(done, fast, from, sv, slowEnd);
+  }
+
+  // A shipment field: the quota part's quantity/value inside a quota, else the cell; an absent cell
+  // takes the field's default, or fails through the callback (which names the field).
+  llvm::Value* field(uint32_t idx, const ir::Node& n, llvm::BasicBlock* fail) {
+    llvm::Value* cell = nullptr;
+    if (n.a == ir::kFieldMineral) cell = view(offsetof(FrameView, mineral), ptr_);
+    else if (n.a == ir::kFieldNode) cell = view(offsetof(FrameView, node), ptr_);
+    else cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), n.a * sizeof(rt::FieldValue));
+    llvm::Value* present = b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0));
+    llvm::Value* v = nullptr;
+    if (p_.hasDefault[n.a]) {
+      v = b_.CreateSelect(present, at(cell, offsetof(rt::FieldValue, i), i64_), c64(p_.fieldDefaults[n.a]));
+    } else {
+      auto* load = block("present"), *slow = block("absent"), *done = block("cell");
+      b_.CreateCondBr(present, load, slow);
+      b_.SetInsertPoint(load);
+      llvm::Value* fast = at(cell, offsetof(rt::FieldValue, i), i64_);
+      b_.CreateBr(done);
+      b_.SetInsertPoint(slow);
+      llvm::Value* sv = viaCallback(idx, fail);
+      llvm::BasicBlock* slowEnd = b_.GetInsertBlock();
+      b_.CreateBr(done);
+      v = merge(done, fast, load, sv, slowEnd);
+    }
+    if (n.a == ir::kFieldQuantity || n.a == ir::kFieldValue) {
+      llvm::Value* inPart = b_.CreateICmpNE(view(offsetof(FrameView, portion), i8_), llvm::ConstantInt::get(i8_, 0));
+      size_t off = n.a == ir::kFieldQuantity ? offsetof(FrameView, portionQty) : offsetof(FrameView, portionValue);
+      v = b_.CreateSelect(inPart, view(off, i64_), v);
+    }
+    return v;
+  }
+
   // Evaluates node idx; on error stores it in err_ and branches to fail.
   llvm::Value* gen(uint32_t idx, llvm::BasicBlock* fail) {
     const ir::Node& n = p_.nodes[idx];
-    if (!inlineOp(p_, n)) {
-      llvm::Value* e = b_.CreateCall(callback_, {frame_, llvm::ConstantInt::get(i32_, idx), tmp_});
-      auto* bad = block("cb_err"), *ok = block("cb_ok");
-      b_.CreateCondBr(b_.CreateICmpNE(e, c64(0)), bad, ok);
-      b_.SetInsertPoint(bad);
-      b_.CreateStore(e, err_);
-      b_.CreateBr(fail);
-      b_.SetInsertPoint(ok);
-      return b_.CreateLoad(i64_, tmp_);
-    }
+    if (!inlineOp(p_, n)) return viaCallback(idx, fail);
     const uint32_t* k = p_.kidsOf(n);
     switch (n.op) {
       case Op::Const: return c64(n.imm);
+      case Op::Field: return field(idx, n, fail);
+      case Op::Origin: return view(offsetof(FrameView, origin), i64_);
+      case Op::InGroup: {
+        // Membership on the entry date, unrolled: the country and the member's dates.
+        llvm::Value* c = gen(k[0], fail);
+        llvm::Value* date = view(offsetof(FrameView, date), i64_);
+        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+        for (const auto& m : p_.groups[n.a].members) {
+          llvm::Value* hit = b_.CreateICmpEQ(c, c64(m.country));
+          if (m.from > rt::kMinDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(c64(m.from), date));
+          if (m.until < rt::kMaxDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(date, c64(m.until)));
+          any = b_.CreateOr(any, hit);
+        }
+        return b_.CreateZExt(any, i64_);
+      }
+      case Op::Local: return at(view(offsetof(FrameView, locals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
+      case Op::Global: {
+        // Computed once per shipment by the executor (it also traces it); read here once done.
+        llvm::Value* done = b_.CreateICmpEQ(at(view(offsetof(FrameView, globalState), ptr_), n.a, i8_), llvm::ConstantInt::get(i8_, 2));
+        llvm::Value* cached = at(view(offsetof(FrameView, globals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
+        return orCallback(done, cached, idx, fail);
+      }
+      case Op::UnitPrice: {
+        // value / quantity of the whole shipment; a failure is rebuilt by the executor with its detail.
+        llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
+        llvm::Value* value = at(cells, ir::kFieldValue * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
+        llvm::Value* qty = at(cells, ir::kFieldQuantity * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
+        llvm::Value* code = b_.CreateCall(div_, {value, qty, tmp_});
+        return orCallback(b_.CreateICmpEQ(code, llvm::ConstantInt::get(i32_, 0)), b_.CreateLoad(i64_, tmp_), idx, fail);
+      }
       case Op::Add:
       case Op::Sub: {
         llvm::Value* a = gen(k[0], fail);
@@ -254,6 +343,7 @@ class Codegen {
   llvm::IRBuilder<> b_;
   llvm::Type* i64_;
   llvm::Type* i32_;
+  llvm::Type* i8_;
   llvm::PointerType* ptr_;
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
   llvm::Function* fn_ = nullptr;
