@@ -4,6 +4,7 @@
 
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <unordered_map>
@@ -13,6 +14,24 @@
 #include "runtime/registry.h"
 
 namespace lode::cli {
+
+void EngineOptions::addTo(CLI::App* sub) {
+  sub->add_option("--engine", engine, "Executor: jit (native code via LLVM, default) or interp (the reference interpreter)")
+      ->check(CLI::IsMember({"interp", "jit"}));
+  sub->add_option("--jit-opt", jitOpt, "JIT optimisation: O2 (default) or quick (compiles several times faster)")
+      ->check(CLI::IsMember({"O2", "quick"}));
+  sub->add_option("--jit-cache", jitCache,
+                  "Directory for compiled machine code, keyed by the agreement's content hash (default $LODE_JIT_CACHE)");
+}
+
+jit::CompileOptions EngineOptions::compileOptions() const {
+  jit::CompileOptions o;
+  o.level = jitOpt == "quick" ? jit::OptLevel::Quick : jit::OptLevel::O2;
+  o.cacheDir = jitCache;
+  if (o.cacheDir.empty())
+    if (const char* env = std::getenv("LODE_JIT_CACHE")) o.cacheDir = env;
+  return o;
+}
 
 bool readable(const std::string& path) {
   std::error_code ec;

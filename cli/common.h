@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 #include "compiler/driver.h"
 #include "compiler/testing/example_runner.h"
 #include "runtime/record.h"
@@ -29,6 +31,17 @@ struct UsageError : std::runtime_error {
 // exit 2, rather than a diagnostic about the agreement).
 bool readable(const std::string& path);
 std::string fileStem(const std::string& path);
+
+// --engine, --jit-opt and --jit-cache, shared by `price` and `test`. The JIT is the default engine:
+// the differential tests hold it to the interpreter's results on every corpus file.
+struct EngineOptions {
+  std::string engine = "jit";
+  std::string jitOpt = "O2";
+  std::string jitCache;  // default: $LODE_JIT_CACHE when set
+  void addTo(CLI::App* sub);
+  jit::CompileOptions compileOptions() const;
+  testing::Executor executor(const ir::Program& p) const { return testing::executorFor(engine, p, compileOptions()); }
+};
 
 struct DiagCounts {
   size_t errors = 0, warnings = 0;

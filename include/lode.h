@@ -54,6 +54,14 @@ const char* lode_status_text(lode_status s);
 lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lode_agreement** out, char* diag,
                                    size_t diag_cap);
 void lode_agreement_free(lode_agreement* a);
+/* Compiles the agreement's expressions to native code with LLVM (the "jit" engine, same results as
+ * the interpreter); lode_price and lode_batch_price run it from then on. cache_dir may be NULL, or a
+ * directory where compiled code is kept under the agreement's content hash, so a restarted service
+ * loads it instead of compiling again. Call it before the agreement is shared between threads.
+ * LODE_ERR_COMPILE with the reason in msg when LLVM fails; the agreement then stays interpreted. */
+lode_status lode_agreement_jit(lode_agreement* a, const char* cache_dir, char* msg, size_t msg_cap);
+/* 0: interpreted; 1: native code compiled now; 2: native code loaded from the cache. */
+int lode_agreement_engine(const lode_agreement* a);
 /* The field handle of a shipment field or attribute ("hs", "quantity", "energy_density",
  * "contained.Ni"), or -1 when the agreement has no such field. */
 int32_t lode_field(const lode_agreement* a, const char* name);

@@ -29,7 +29,7 @@ struct PriceOptions {
   std::string market;
   std::vector<std::string> registries;
   std::string quotas, quotasOut;
-  std::string engine = "interp";
+  EngineOptions engine;
   std::string format = "jsonl";
   std::string inputFormat;
   std::string out;
@@ -108,7 +108,7 @@ int runPrice(const PriceOptions& o) {
 
   // The jit engine compiles the agreement's expressions to native code once, before the first row.
   std::unique_ptr<jit::CompiledProgram> compiled;
-  if (o.engine == "jit") compiled = testing::compileNative(p);
+  if (o.engine.engine == "jit") compiled = testing::compileNative(p, o.engine.compileOptions());
   interp::Interpreter interp(p, compiled.get());
   std::string line;
   if (o.format == "csv") {
@@ -198,8 +198,7 @@ void addPriceCommand(CLI::App& app, int& rc) {
   sub->add_option("-m,--market", o->market, "Market observations CSV: series,date,value");
   sub->add_option("-r,--registry", o->registries, "Registry CSV as NAME=FILE, or FILE named after the registry; repeatable")
       ->allow_extra_args(false);  // one file per --registry, so a following AGREEMENT is not swallowed
-  sub->add_option("--engine", o->engine, "Executor: interp (the reference, default) or jit (native code via LLVM)")
-      ->check(CLI::IsMember({"interp", "jit"}));
+  o->engine.addTo(sub);
   sub->add_option("--quotas", o->quotas, "Tariff-rate quota balances used so far: CSV quota,period,key,used");
   sub->add_option("--quotas-out", o->quotasOut, "Write the quota balances after the batch (same CSV) to FILE");
   sub->add_option("-f,--format", o->format, "Output format (default jsonl)")->check(CLI::IsMember({"jsonl", "csv"}));

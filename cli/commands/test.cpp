@@ -14,7 +14,7 @@ namespace {
 
 struct TestOptions {
   std::vector<std::string> files;
-  std::string engine = "interp";
+  EngineOptions engine;
   std::string stdlib;
 };
 
@@ -40,7 +40,7 @@ int runTest(const TestOptions& o) {
       continue;
     }
     std::vector<testing::ExampleResult> results =
-        testing::runExamples(*c->program, c->sm, testing::executorFor(o.engine, *c->program));
+        testing::runExamples(*c->program, c->sm, o.engine.executor(*c->program));
     size_t filePassed = 0, fileFailed = 0;
     for (const testing::ExampleResult& r : results) {
       if (r.passed) {
@@ -71,8 +71,7 @@ void addTestCommand(CLI::App& app, int& rc) {
   auto o = std::make_shared<TestOptions>();
   CLI::App* sub = app.add_subcommand("test", "Run the examples written in agreements and check their expectations");
   sub->add_option("FILE", o->files, "Agreement files (.lode)")->required();
-  sub->add_option("--engine", o->engine, "Executor to test: interp (the reference, default) or jit")
-      ->check(CLI::IsMember({"interp", "jit"}));
+  o->engine.addTo(sub);
   sub->add_option("--stdlib", o->stdlib, "Directory of the standard modules (`use std.NAME`)")
       ->check(CLI::ExistingDirectory);
   sub->footer("Exit status: 0 all examples pass, 1 a failure or a file that does not compile, 2 bad usage.");

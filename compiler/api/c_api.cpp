@@ -40,6 +40,7 @@ enum Magic : uint32_t {
 struct lode_agreement {
   uint32_t magic = kAgreement;
   std::unique_ptr<Compilation> c;
+  std::unique_ptr<jit::CompiledProgram> compiled;  // set by lode_agreement_jit
   std::unique_ptr<interp::Interpreter> interp;
   const ir::Program& p() const { return *c->program; }
 };
@@ -185,6 +186,29 @@ lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lod
         return LODE_OK;
       },
       diag, diag_cap);
+}
+
+lode_status lode_agreement_jit(lode_agreement* a, const char* cache_dir, char* msg, size_t msg_cap) {
+  if (!a) return LODE_ERR_NULL;
+  if (!live(a, kAgreement)) return LODE_ERR_HANDLE;
+  return guarded(
+      [&] {
+        jit::CompileOptions opts;
+        if (cache_dir) opts.cacheDir = cache_dir;
+        std::string error;
+        auto compiled = jit::CompiledProgram::compile(a->p(), interp::jitCallback(), &error, opts);
+        copyOut(error, msg, msg_cap);
+        if (!compiled) return LODE_ERR_COMPILE;
+        a->interp = std::make_unique<interp::Interpreter>(a->p(), compiled.get());
+        a->compiled = std::move(compiled);
+        return LODE_OK;
+      },
+      msg, msg_cap);
+}
+
+int lode_agreement_engine(const lode_agreement* a) {
+  if (!live(a, kAgreement) || !a->compiled) return 0;
+  return a->compiled->fromCache() ? 2 : 1;
 }
 
 void lode_agreement_free(lode_agreement* a) {

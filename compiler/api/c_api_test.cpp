@@ -3,6 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <random>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -207,4 +210,36 @@ TEST_CASE("C ABI: many threads price with one agreement and one inputs object") 
     });
   for (auto& th : threads) th.join();
   CHECK(wrong == 0);
+}
+
+TEST_CASE("C ABI: the jit engine prices like the interpreter and a second service loads it from the cache") {
+  std::string cache = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_c_api_cache_" +
+                      std::to_string(std::random_device{}());
+  auto priceT2 = [](E1& e) {
+    lode_shipment* s = nullptr;
+    lode_result* r = nullptr;
+    lode_shipment_new(e.a, &s);
+    lode_result_new(&r);
+    e.fillT2(s);
+    int64_t micros = -1;
+    if (lode_price(e.a, e.in, s, r) == LODE_OK) lode_result_total_micros(r, &micros);
+    lode_result_free(r);
+    lode_shipment_free(s);
+    return micros;
+  };
+  E1 first;
+  CHECK(lode_agreement_engine(first.a) == 0);
+  int64_t interpreted = priceT2(first);
+  char msg[512];
+  REQUIRE(lode_agreement_jit(first.a, cache.c_str(), msg, sizeof msg) == LODE_OK);
+  CHECK(lode_agreement_engine(first.a) == 1);  // compiled, and stored
+  CHECK(priceT2(first) == interpreted);
+  E1 restarted;
+  REQUIRE(lode_agreement_jit(restarted.a, cache.c_str(), msg, sizeof msg) == LODE_OK);
+  CHECK(lode_agreement_engine(restarted.a) == 2);  // loaded, not compiled
+  CHECK(priceT2(restarted) == 35000000000LL);
+  CHECK(lode_agreement_jit(nullptr, nullptr, msg, sizeof msg) == LODE_ERR_NULL);
+  CHECK(lode_agreement_engine(nullptr) == 0);
+  std::error_code ec;
+  std::filesystem::remove_all(cache, ec);
 }

@@ -5,7 +5,7 @@
 // are read inline through the FrameView; operations on other run-time data (series, registries,
 // ownership, schedules, bands, text) call back into the executor's frame, which runs the shared
 // runtime code; the clause skeleton (origin rules, measures, quotas, rounding) is the interpreter's.
-// This header has no LLVM types: only jit.cpp includes LLVM.
+// This header has no LLVM types: only jit.cpp and codegen.cpp include LLVM.
 #pragma once
 #include <cstdint>
 #include <memory>
@@ -46,15 +46,31 @@ using Callback = uint64_t (*)(FrameView* frame, uint32_t node, int64_t* out);
 
 inline constexpr uint64_t packError(rt::ErrCode c, uint32_t pos) { return (uint64_t(c) << 32) | pos; }
 
+// How much work code generation does. The expressions are thin glue around runtime calls, so the
+// quick level runs nearly as fast (docs/performance.md) and compiles several times faster.
+enum class OptLevel : uint8_t {
+  O2,     // LLVM's O2 module pipeline and its default instruction selection and register allocation
+  Quick,  // SROA, early CSE, instcombine and CFG simplification; fast instruction selection
+};
+
+struct CompileOptions {
+  OptLevel level = OptLevel::O2;
+  std::string cacheDir;  // non-empty: load and store compiled machine code there (object_cache.h)
+};
+
 class CompiledProgram {
  public:
   ~CompiledProgram();
-  // Null with `error` filled when LLVM fails (never for a checked program: that is a bug).
-  static std::unique_ptr<CompiledProgram> compile(const ir::Program& p, Callback cb, std::string* error);
+  // Null with `error` filled when LLVM fails (never for a checked program: that is a bug) or the
+  // cache cannot be written.
+  static std::unique_ptr<CompiledProgram> compile(const ir::Program& p, Callback cb, std::string* error,
+                                                  const CompileOptions& options = {});
   // Compiled function for node `idx`, or null when the node is evaluated through the callback.
   ExprFn fn(uint32_t idx) const { return idx < fns_.size() ? fns_[idx] : nullptr; }
   const std::vector<ExprFn>& table() const { return fns_; }
   size_t functionCount() const { return count_; }
+  bool fromCache() const { return fromCache_; }  // the machine code was loaded, not generated
+  const std::string& cacheKey() const { return key_; }
 
  private:
   CompiledProgram() = default;
@@ -62,6 +78,8 @@ class CompiledProgram {
   std::unique_ptr<Impl> impl_;
   std::vector<ExprFn> fns_;
   size_t count_ = 0;
+  bool fromCache_ = false;
+  std::string key_;
 };
 
 }  // namespace lode::jit

@@ -1,5 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <random>
+
 #include "compiler/driver.h"
 #include "compiler/interp/interp.h"
 #include "compiler/jit/jit.h"
@@ -56,4 +60,49 @@ measure big "Art. 1" { duty: value * 1000000000 * 1000000000 }
   CHECK(b.errors[0].code == rt::ErrCode::Overflow);
   CHECK(a.errors[0].pos == b.errors[0].pos);
   CHECK(b.errors[0].pos != 0);
+}
+
+TEST_CASE("jit: the quick level and the object cache give the same functions; the key follows the program") {
+  auto c = compileFile(LODE_SOURCE_DIR "/examples/agreements/graphite_anode_na_indopacific.lode");
+  REQUIRE(c->program);
+  std::string cache = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_jit_cache_" +
+                      std::to_string(std::random_device{}());
+  jit::CompileOptions opts;
+  opts.level = jit::OptLevel::Quick;
+  opts.cacheDir = cache;
+  std::string error;
+  auto built = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(built, error);
+  CHECK_FALSE(built->fromCache());
+  auto loaded = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(loaded, error);
+  CHECK(loaded->fromCache());
+  CHECK(loaded->cacheKey() == built->cacheKey());
+  CHECK(loaded->functionCount() == built->functionCount());
+  // Another level is other machine code: another key.
+  opts.level = jit::OptLevel::O2;
+  auto o2 = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(o2, error);
+  CHECK_FALSE(o2->fromCache());
+  CHECK(o2->cacheKey() != built->cacheKey());
+  // A changed clause is another program: another key.
+  auto other = compileAgreement(R"(
+agreement "k" { currency USD  in force from 2027-01-01 }
+use std.countries
+measure m "Art. 1" { duty: 2 % of value }
+)");
+  auto changed = compileAgreement(R"(
+agreement "k" { currency USD  in force from 2027-01-01 }
+use std.countries
+measure m "Art. 1" { duty: 3 % of value }
+)");
+  REQUIRE(other->program);
+  REQUIRE(changed->program);
+  auto a = jit::CompiledProgram::compile(*other->program, interp::jitCallback(), &error, opts);
+  auto b = jit::CompiledProgram::compile(*changed->program, interp::jitCallback(), &error, opts);
+  REQUIRE(a);
+  REQUIRE(b);
+  CHECK(a->cacheKey() != b->cacheKey());
+  std::error_code ec;
+  std::filesystem::remove_all(cache, ec);
 }

@@ -282,9 +282,9 @@ Executor interpreterExecutor(const ir::Program& p) {
   };
 }
 
-std::unique_ptr<jit::CompiledProgram> compileNative(const ir::Program& p) {
+std::unique_ptr<jit::CompiledProgram> compileNative(const ir::Program& p, const jit::CompileOptions& options) {
   std::string error;
-  std::unique_ptr<jit::CompiledProgram> compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error);
+  std::unique_ptr<jit::CompiledProgram> compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error, options);
   if (!compiled) throw std::runtime_error("JIT compilation failed: " + error);
   return compiled;
 }
@@ -321,17 +321,17 @@ std::vector<std::string> addExampleInputs(const ir::Program& p, const ir::Exampl
   return problems;
 }
 
-Executor jitExecutor(const ir::Program& p) {
-  std::shared_ptr<jit::CompiledProgram> compiled = compileNative(p);
+Executor jitExecutor(const ir::Program& p, const jit::CompileOptions& options) {
+  std::shared_ptr<jit::CompiledProgram> compiled = compileNative(p, options);
   auto engine = std::make_shared<interp::Interpreter>(p, compiled.get());
   return [engine, compiled](const rt::Record& rec, const interp::Inputs& in, rt::Assessment& out) {
     engine->evaluate(rec, in, out, false);
   };
 }
 
-Executor executorFor(const std::string& engine, const ir::Program& p) {
+Executor executorFor(const std::string& engine, const ir::Program& p, const jit::CompileOptions& options) {
   if (engine == "interp") return interpreterExecutor(p);
-  if (engine == "jit") return jitExecutor(p);
+  if (engine == "jit") return jitExecutor(p, options);
   throw std::invalid_argument("unknown engine '" + engine + "' (interp or jit)");
 }
 

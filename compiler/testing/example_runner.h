@@ -32,11 +32,11 @@ std::vector<ExampleResult> runExamples(const ir::Program& p, const SourceManager
 Executor interpreterExecutor(const ir::Program& p);
 // The JIT engine as an Executor: the program's expressions compiled with LLVM. Throws
 // std::runtime_error when LLVM cannot compile them (a bug: every checked program must compile).
-Executor jitExecutor(const ir::Program& p);
+Executor jitExecutor(const ir::Program& p, const jit::CompileOptions& options = {});
 // The program's expressions compiled with LLVM; throws std::runtime_error when LLVM fails.
-std::unique_ptr<jit::CompiledProgram> compileNative(const ir::Program& p);
+std::unique_ptr<jit::CompiledProgram> compileNative(const ir::Program& p, const jit::CompileOptions& options = {});
 // "interp" or "jit"; throws std::invalid_argument for another name.
-Executor executorFor(const std::string& engine, const ir::Program& p);
+Executor executorFor(const std::string& engine, const ir::Program& p, const jit::CompileOptions& options = {});
 
 // Run-time inputs built from data: one table per keyed registry (empty when no rows were given, so an
 // executor never sees a null table for a declared registry), one ownership graph shared by all

@@ -60,12 +60,16 @@ static char* dup(const char* s) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s AGREEMENT.lode DECLARATIONS.csv [--market F] [--registry NAME=F]... [--quotas F] [--stdlib DIR]\n", argv[0]);
+    fprintf(stderr, "usage: %s AGREEMENT.lode DECLARATIONS.csv [--market F] [--registry NAME=F]... [--quotas F] [--stdlib DIR] [--jit CACHE_DIR|-]\n", argv[0]);
     return 2;
   }
   const char* stdlib_dir = NULL;
-  for (int i = 3; i + 1 < argc; i += 2)
+  const char* jit_cache = NULL;  /* --jit: native code; "-" compiles without a cache */
+  int use_jit = 0;
+  for (int i = 3; i + 1 < argc; i += 2) {
     if (strcmp(argv[i], "--stdlib") == 0) stdlib_dir = argv[i + 1];
+    if (strcmp(argv[i], "--jit") == 0) { use_jit = 1; jit_cache = strcmp(argv[i + 1], "-") == 0 ? NULL : argv[i + 1]; }
+  }
 
   char diag[8192];
   lode_agreement* agreement = NULL;
@@ -75,6 +79,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   printf("agreement: %s (currency %s)\n", lode_agreement_title(agreement), lode_agreement_currency(agreement));
+  if (use_jit) {
+    /* Once per service start: with a cache directory, a restart loads the machine code it kept. */
+    char why[1024];
+    st = lode_agreement_jit(agreement, jit_cache, why, sizeof why);
+    if (st != LODE_OK) { fprintf(stderr, "%s: %s: %s\n", argv[1], lode_status_text(st), why); return 2; }
+    printf("engine: %s\n", lode_agreement_engine(agreement) == 2 ? "native code from the cache" : "native code");
+  }
 
   lode_inputs* inputs = NULL;
   lode_inputs_new(agreement, &inputs);
@@ -92,7 +103,7 @@ int main(int argc, char** argv) {
       memcpy(name, val, (size_t)(eq - val));
       name[eq - val] = '\0';
       st = lode_inputs_load_registry(inputs, name, eq + 1, msg, sizeof msg);
-    } else if (strcmp(opt, "--stdlib") == 0) {
+    } else if (strcmp(opt, "--stdlib") == 0 || strcmp(opt, "--jit") == 0) {
       continue;
     } else {
       fprintf(stderr, "unknown option %s\n", opt);

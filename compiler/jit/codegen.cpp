@@ -1,0 +1,361 @@
+// LLVM IR generation for lode expressions (see jit.h for what is compiled and how it is called).
+// One of the two translation units that include LLVM headers (with jit.cpp): they are slow to compile.
+#include "compiler/jit/codegen.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+
+#include <cstddef>
+
+#include "compiler/jit/jit.h"
+#include "runtime/date.h"
+#include "runtime/decimal.h"
+
+namespace lode::jit {
+
+namespace {
+
+using ir::Kind;
+using ir::Op;
+
+// Larger groups are tested by the executor (a loop) rather than unrolled.
+constexpr size_t kInlineGroupMembers = 64;
+
+// Which nodes are generated inline (the rest go through the callback).
+bool inlineOp(const ir::Program& p, const ir::Node& n) {
+  if (n.kind == Kind::Text || n.kind == Kind::Hs || n.kind == Kind::Void) return false;
+  switch (n.op) {
+    case Op::Const: case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: case Op::Neg: case Op::Abs:
+    case Op::Scale: case Op::Min: case Op::Max: case Op::Round: case Op::And: case Op::Or: case Op::Not:
+    case Op::If: case Op::Otherwise: case Op::Present: case Op::DaysBetween:
+    case Op::Field: case Op::Origin: case Op::Local: case Op::Global: case Op::UnitPrice:
+      return true;
+    case Op::InGroup:
+      return p.groups[n.a].members.size() <= kInlineGroupMembers;
+    case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
+      return Kind(n.b) != Kind::Text && Kind(n.b) != Kind::Hs;
+    case Op::InList:
+      return Kind(n.b) != Kind::Text && Kind(n.b) != Kind::Hs;
+    default:
+      return false;
+  }
+}
+
+class Codegen {
+ public:
+  Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m)
+      : p_(p), ctx_(ctx), m_(m), b_(ctx), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
+        ptr_(llvm::PointerType::get(ctx, 0)) {
+    auto* rt2 = llvm::FunctionType::get(i32_, {i64_, ptr_}, false);
+    auto* rt3 = llvm::FunctionType::get(i32_, {i64_, i64_, ptr_}, false);
+    auto* rt4 = llvm::FunctionType::get(i32_, {i64_, i64_, i64_, ptr_}, false);
+    mul_ = m.getOrInsertFunction("lode_rt_mul", rt3);
+    div_ = m.getOrInsertFunction("lode_rt_div", rt3);
+    neg_ = m.getOrInsertFunction("lode_rt_neg", rt2);
+    abs_ = m.getOrInsertFunction("lode_rt_abs", rt2);
+    scale_ = m.getOrInsertFunction("lode_rt_scale", rt4);
+    round_ = m.getOrInsertFunction("lode_rt_round", rt4);
+    callback_ = m.getOrInsertFunction("lode_jit_callback", llvm::FunctionType::get(i64_, {ptr_, i32_, ptr_}, false));
+  }
+
+  // Generates `uint64_t f_<idx>(ptr frame, ptr out)` for the subtree at idx.
+  void function(uint32_t idx) {
+    auto* fty = llvm::FunctionType::get(i64_, {ptr_, ptr_}, false);
+    fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, functionName(idx), m_);
+    frame_ = fn_->getArg(0);
+    llvm::Value* out = fn_->getArg(1);
+    auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
+    b_.SetInsertPoint(entry);
+    tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
+    err_ = b_.CreateAlloca(i64_, nullptr, "err");
+    auto* fail = llvm::BasicBlock::Create(ctx_, "fail", fn_);
+    llvm::Value* v = gen(idx, fail);
+    b_.CreateStore(v, out);
+    b_.CreateRet(llvm::ConstantInt::get(i64_, 0));
+    b_.SetInsertPoint(fail);
+    b_.CreateRet(b_.CreateLoad(i64_, err_));
+  }
+
+  
+ private:
+  llvm::Value* c64(int64_t v) { return llvm::ConstantInt::get(i64_, uint64_t(v)); }
+  llvm::BasicBlock* block(const char* n) { return llvm::BasicBlock::Create(ctx_, n, fn_); }
+
+  // Jumps to `fail` with the packed error when `code` (i32 ErrCode) is not 0.
+  void checkCode(llvm::Value* code, uint32_t pos, llvm::BasicBlock* fail) {
+    auto* bad = block("err"), *ok = block("ok");
+    b_.CreateCondBr(b_.CreateICmpNE(code, llvm::ConstantInt::get(i32_, 0)), bad, ok);
+    b_.SetInsertPoint(bad);
+    llvm::Value* packed = b_.CreateOr(b_.CreateShl(b_.CreateZExt(code, i64_), 32), c64(pos));
+    b_.CreateStore(packed, err_);
+    b_.CreateBr(fail);
+    b_.SetInsertPoint(ok);
+  }
+  void raise(rt::ErrCode c, uint32_t pos, llvm::BasicBlock* fail) {
+    b_.CreateStore(c64(int64_t(packError(c, pos))), err_);
+    b_.CreateBr(fail);
+  }
+
+  llvm::Value* callRt(llvm::FunctionCallee f, std::initializer_list<llvm::Value*> args, uint32_t pos, llvm::BasicBlock* fail) {
+    std::vector<llvm::Value*> a(args);
+    a.push_back(tmp_);
+    checkCode(b_.CreateCall(f, a), pos, fail);
+    return b_.CreateLoad(i64_, tmp_);
+  }
+
+  // Ends the current block with a jump to `done` and merges two incoming values there.
+  llvm::Value* merge(llvm::BasicBlock* done, llvm::Value* a, llvm::BasicBlock* aEnd, llvm::Value* c, llvm::BasicBlock* cEnd) {
+    b_.SetInsertPoint(done);
+    llvm::PHINode* phi = b_.CreatePHI(i64_, 2);
+    phi->addIncoming(a, aEnd);
+    phi->addIncoming(c, cEnd);
+    return phi;
+  }
+
+  // Evaluates node idx through the executor's callback (also the cold path of inline reads that
+  // fail: the executor then builds the error with its detail).
+  llvm::Value* viaCallback(uint32_t idx, llvm::BasicBlock* fail) {
+    llvm::Value* e = b_.CreateCall(callback_, {frame_, llvm::ConstantInt::get(i32_, idx), tmp_});
+    auto* bad = block("cb_err"), *ok = block("cb_ok");
+    b_.CreateCondBr(b_.CreateICmpNE(e, c64(0)), bad, ok);
+    b_.SetInsertPoint(bad);
+    b_.CreateStore(e, err_);
+    b_.CreateBr(fail);
+    b_.SetInsertPoint(ok);
+    return b_.CreateLoad(i64_, tmp_);
+  }
+
+  // Loads a member of the FrameView (offsets from the C++ struct itself).
+  llvm::Value* view(size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
+  llvm::Value* at(llvm::Value* base, size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, base, offset)); }
+
+  // `fast` when `cond` holds, else the callback for idx; merged.
+  llvm::Value* orCallback(llvm::Value* cond, llvm::Value* fast, uint32_t idx, llvm::BasicBlock* fail) {
+    llvm::BasicBlock* from = b_.GetInsertBlock();
+    auto* slow = block("slow"), *done = block("read");
+    b_.CreateCondBr(cond, done, slow);
+    b_.SetInsertPoint(slow);
+    llvm::Value* sv = viaCallback(idx, fail);
+    llvm::BasicBlock* slowEnd = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    return merge(done, fast, from, sv, slowEnd);
+  }
+
+  // A shipment field: the quota part's quantity/value inside a quota, else the cell; an absent cell
+  // takes the field's default, or fails through the callback (which names the field).
+  llvm::Value* field(uint32_t idx, const ir::Node& n, llvm::BasicBlock* fail) {
+    llvm::Value* cell = nullptr;
+    if (n.a == ir::kFieldMineral) cell = view(offsetof(FrameView, mineral), ptr_);
+    else if (n.a == ir::kFieldNode) cell = view(offsetof(FrameView, node), ptr_);
+    else cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), n.a * sizeof(rt::FieldValue));
+    llvm::Value* present = b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0));
+    llvm::Value* v = nullptr;
+    if (p_.hasDefault[n.a]) {
+      v = b_.CreateSelect(present, at(cell, offsetof(rt::FieldValue, i), i64_), c64(p_.fieldDefaults[n.a]));
+    } else {
+      auto* load = block("present"), *slow = block("absent"), *done = block("cell");
+      b_.CreateCondBr(present, load, slow);
+      b_.SetInsertPoint(load);
+      llvm::Value* fast = at(cell, offsetof(rt::FieldValue, i), i64_);
+      b_.CreateBr(done);
+      b_.SetInsertPoint(slow);
+      llvm::Value* sv = viaCallback(idx, fail);
+      llvm::BasicBlock* slowEnd = b_.GetInsertBlock();
+      b_.CreateBr(done);
+      v = merge(done, fast, load, sv, slowEnd);
+    }
+    if (n.a == ir::kFieldQuantity || n.a == ir::kFieldValue) {
+      llvm::Value* inPart = b_.CreateICmpNE(view(offsetof(FrameView, portion), i8_), llvm::ConstantInt::get(i8_, 0));
+      size_t off = n.a == ir::kFieldQuantity ? offsetof(FrameView, portionQty) : offsetof(FrameView, portionValue);
+      v = b_.CreateSelect(inPart, view(off, i64_), v);
+    }
+    return v;
+  }
+
+  // Evaluates node idx; on error stores it in err_ and branches to fail.
+  llvm::Value* gen(uint32_t idx, llvm::BasicBlock* fail) {
+    const ir::Node& n = p_.nodes[idx];
+    if (!inlineOp(p_, n)) return viaCallback(idx, fail);
+    const uint32_t* k = p_.kidsOf(n);
+    switch (n.op) {
+      case Op::Const: return c64(n.imm);
+      case Op::Field: return field(idx, n, fail);
+      case Op::Origin: return view(offsetof(FrameView, origin), i64_);
+      case Op::InGroup: {
+        // Membership on the entry date, unrolled: the country and the member's dates.
+        llvm::Value* c = gen(k[0], fail);
+        llvm::Value* date = view(offsetof(FrameView, date), i64_);
+        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+        for (const auto& m : p_.groups[n.a].members) {
+          llvm::Value* hit = b_.CreateICmpEQ(c, c64(m.country));
+          if (m.from > rt::kMinDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(c64(m.from), date));
+          if (m.until < rt::kMaxDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(date, c64(m.until)));
+          any = b_.CreateOr(any, hit);
+        }
+        return b_.CreateZExt(any, i64_);
+      }
+      case Op::Local: return at(view(offsetof(FrameView, locals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
+      case Op::Global: {
+        // Computed once per shipment by the executor (it also traces it); read here once done.
+        llvm::Value* done = b_.CreateICmpEQ(at(view(offsetof(FrameView, globalState), ptr_), n.a, i8_), llvm::ConstantInt::get(i8_, 2));
+        llvm::Value* cached = at(view(offsetof(FrameView, globals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
+        return orCallback(done, cached, idx, fail);
+      }
+      case Op::UnitPrice: {
+        // value / quantity of the whole shipment; a failure is rebuilt by the executor with its detail.
+        llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
+        llvm::Value* value = at(cells, ir::kFieldValue * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
+        llvm::Value* qty = at(cells, ir::kFieldQuantity * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
+        llvm::Value* code = b_.CreateCall(div_, {value, qty, tmp_});
+        return orCallback(b_.CreateICmpEQ(code, llvm::ConstantInt::get(i32_, 0)), b_.CreateLoad(i64_, tmp_), idx, fail);
+      }
+      case Op::Add:
+      case Op::Sub: {
+        llvm::Value* a = gen(k[0], fail);
+        llvm::Value* c = gen(k[1], fail);
+        auto id = n.op == Op::Add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow;
+        llvm::Value* r = b_.CreateBinaryIntrinsic(id, a, c);
+        auto* bad = block("ovf"), *ok = block("nofl");
+        b_.CreateCondBr(b_.CreateExtractValue(r, 1), bad, ok);
+        b_.SetInsertPoint(bad);
+        raise(rt::ErrCode::Overflow, n.pos, fail);
+        b_.SetInsertPoint(ok);
+        return b_.CreateExtractValue(r, 0);
+      }
+      case Op::Mul: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(mul_, {a, c}, n.pos, fail); }
+      case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(div_, {a, c}, n.pos, fail); }
+      case Op::Neg: return callRt(neg_, {gen(k[0], fail)}, n.pos, fail);
+      case Op::Abs: return callRt(abs_, {gen(k[0], fail)}, n.pos, fail);
+      case Op::Scale: return callRt(scale_, {gen(k[0], fail), c64(n.imm), c64(n.imm2)}, n.pos, fail);
+      case Op::Round: return callRt(round_, {gen(k[0], fail), c64(n.imm), c64(int64_t(n.a))}, n.pos, fail);
+      case Op::Min:
+      case Op::Max: {
+        llvm::Value* best = gen(k[0], fail);
+        for (uint32_t j = 1; j < n.kidsCount; ++j) {
+          llvm::Value* v = gen(k[j], fail);
+          llvm::Value* take = n.op == Op::Min ? b_.CreateICmpSLT(v, best) : b_.CreateICmpSGT(v, best);
+          best = b_.CreateSelect(take, v, best);
+        }
+        return best;
+      }
+      case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne: {
+        llvm::Value* a = gen(k[0], fail);
+        llvm::Value* c = gen(k[1], fail);
+        llvm::CmpInst::Predicate pr = n.op == Op::Lt ? llvm::CmpInst::ICMP_SLT : n.op == Op::Le ? llvm::CmpInst::ICMP_SLE
+                                    : n.op == Op::Gt ? llvm::CmpInst::ICMP_SGT : n.op == Op::Ge ? llvm::CmpInst::ICMP_SGE
+                                    : n.op == Op::Eq ? llvm::CmpInst::ICMP_EQ : llvm::CmpInst::ICMP_NE;
+        return b_.CreateZExt(b_.CreateICmp(pr, a, c), i64_);
+      }
+      case Op::InList: {
+        llvm::Value* v = gen(k[0], fail);
+        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+        for (uint32_t j = 1; j < n.kidsCount; ++j) any = b_.CreateOr(any, b_.CreateICmpEQ(v, gen(k[j], fail)));
+        return b_.CreateZExt(any, i64_);
+      }
+      case Op::Not: return b_.CreateZExt(b_.CreateICmpEQ(gen(k[0], fail), c64(0)), i64_);
+      case Op::And:
+      case Op::Or: {
+        // Short-circuit: the right side is not evaluated (nor can it fail) when the left decides.
+        llvm::Value* a = gen(k[0], fail);
+        llvm::BasicBlock* from = b_.GetInsertBlock();
+        auto* rhs = block("rhs"), *done = block("done");
+        llvm::Value* decided = n.op == Op::And ? b_.CreateICmpEQ(a, c64(0)) : b_.CreateICmpNE(a, c64(0));
+        b_.CreateCondBr(decided, done, rhs);
+        b_.SetInsertPoint(rhs);
+        llvm::Value* c = b_.CreateZExt(b_.CreateICmpNE(gen(k[1], fail), c64(0)), i64_);
+        llvm::BasicBlock* rhsEnd = b_.GetInsertBlock();
+        b_.CreateBr(done);
+        return merge(done, c64(n.op == Op::And ? 0 : 1), from, c, rhsEnd);
+      }
+      case Op::If: {
+        llvm::Value* cond = gen(k[0], fail);
+        auto* th = block("then"), *el = block("else"), *done = block("endif");
+        b_.CreateCondBr(b_.CreateICmpNE(cond, c64(0)), th, el);
+        b_.SetInsertPoint(th);
+        llvm::Value* tv = gen(k[1], fail);
+        llvm::BasicBlock* thEnd = b_.GetInsertBlock();
+        b_.CreateBr(done);
+        b_.SetInsertPoint(el);
+        llvm::Value* ev = gen(k[2], fail);
+        llvm::BasicBlock* elEnd = b_.GetInsertBlock();
+        b_.CreateBr(done);
+        return merge(done, tv, thEnd, ev, elEnd);
+      }
+      case Op::Otherwise:
+      case Op::Present: {
+        // The primary fails into a local handler: missing data takes the fallback (or answers 0),
+        // any other error goes on to the enclosing failure target.
+        auto* handler = block("missing"), *done = block("after");
+        llvm::Value* v = gen(k[0], handler);
+        if (n.op == Op::Present) v = c64(1);
+        llvm::BasicBlock* okEnd = b_.GetInsertBlock();
+        b_.CreateBr(done);
+        b_.SetInsertPoint(handler);
+        llvm::Value* code = b_.CreateLShr(b_.CreateLoad(i64_, err_), 32);
+        llvm::Value* missing = llvm::ConstantInt::getFalse(ctx_);
+        for (auto c : {rt::ErrCode::MissingObservation, rt::ErrCode::MissingField, rt::ErrCode::NoRegistryRow,
+                       rt::ErrCode::ScheduleNotInEffect})
+          missing = b_.CreateOr(missing, b_.CreateICmpEQ(code, c64(int64_t(c))));
+        auto* fallback = block("fallback");
+        b_.CreateCondBr(missing, fallback, fail);
+        b_.SetInsertPoint(fallback);
+        llvm::Value* fv = n.op == Op::Present ? c64(0) : gen(k[1], fail);
+        llvm::BasicBlock* fbEnd = b_.GetInsertBlock();
+        b_.CreateBr(done);
+        return merge(done, v, okEnd, fv, fbEnd);
+      }
+      case Op::DaysBetween: {
+        llvm::Value* a = gen(k[0], fail);
+        llvm::Value* c = gen(k[1], fail);
+        return b_.CreateMul(b_.CreateSub(c, a), c64(rt::kOne));  // dates are in range: no overflow
+      }
+      default: break;
+    }
+    raise(rt::ErrCode::InvalidValue, n.pos, fail);  // unreachable: inlineOp and this switch agree
+    b_.SetInsertPoint(block("dead"));
+    return c64(0);
+  }
+
+  const ir::Program& p_;
+  llvm::LLVMContext& ctx_;
+  llvm::Module& m_;
+  llvm::IRBuilder<> b_;
+  llvm::Type* i64_;
+  llvm::Type* i32_;
+  llvm::Type* i8_;
+  llvm::PointerType* ptr_;
+  llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value* frame_ = nullptr;
+  llvm::Value* tmp_ = nullptr;
+  llvm::Value* err_ = nullptr;
+};
+
+}  // namespace
+
+std::string functionName(uint32_t idx) { return "lode_expr_" + std::to_string(idx); }
+
+std::vector<uint32_t> compiledRoots(const ir::Program& p) {
+  // Every inline node whose parent is not inline (or that has no parent).
+  std::vector<uint8_t> inl(p.nodes.size()), parentInline(p.nodes.size(), 0);
+  for (size_t i = 0; i < p.nodes.size(); ++i) inl[i] = inlineOp(p, p.nodes[i]);
+  for (size_t i = 0; i < p.nodes.size(); ++i) {
+    const ir::Node& n = p.nodes[i];
+    if (!inl[i]) continue;
+    for (uint32_t j = 0; j < n.kidsCount; ++j) parentInline[p.kids[n.kidsBegin + j]] = 1;
+  }
+  std::vector<uint32_t> roots;
+  for (size_t i = 0; i < p.nodes.size(); ++i)
+    if (inl[i] && !parentInline[i] && p.nodes[i].op != Op::Const) roots.push_back(uint32_t(i));
+
+  return roots;
+}
+
+void generate(const ir::Program& p, const std::vector<uint32_t>& roots, llvm::Module& m) {
+  Codegen cg(p, m.getContext(), m);
+  for (uint32_t r : roots) cg.function(r);
+}
+
+}  // namespace lode::jit
