@@ -54,11 +54,15 @@ struct E1 {
     std::string error;
     compiled = lode::jit::CompiledProgram::compile(p, lode::interp::jitCallback(), &error);
     if (!compiled) throw std::runtime_error("E1 does not JIT: " + error);
+    lode::jit::CompileOptions quickOpts;
+    quickOpts.level = lode::jit::OptLevel::Quick;
+    quick = lode::jit::CompiledProgram::compile(p, lode::interp::jitCallback(), &error, quickOpts);
+    if (!quick) throw std::runtime_error("E1 does not JIT: " + error);
     native = std::make_unique<lode::bench::E1Native>(in->market(), in->market().handle("BMI.USPG10"), in->ownership());
     verifyNative();
   }
 
-  std::unique_ptr<lode::jit::CompiledProgram> compiled;
+  std::unique_ptr<lode::jit::CompiledProgram> compiled, quick;
   std::vector<lode::bench::E1Shipment> natives;
   std::unique_ptr<lode::bench::E1Native> native;
 
@@ -134,6 +138,12 @@ void BM_JitE1PerShipment(benchmark::State& state) {
 }
 BENCHMARK(BM_JitE1PerShipment);
 
+void BM_JitQuickE1PerShipment(benchmark::State& state) {
+  static E1 e1;
+  runEngine(state, e1, lode::interp::Interpreter(*e1.c->program, e1.quick.get()));
+}
+BENCHMARK(BM_JitQuickE1PerShipment);
+
 // The C ABI, as an embedder calls it: cells set as text on a reused shipment, then priced.
 struct CApi {
   lode_agreement* a = nullptr;
@@ -142,6 +152,7 @@ struct CApi {
   std::vector<std::string> header;
   CApi() {
     if (lode_agreement_compile((kE1 + ".lode").c_str(), nullptr, &a, nullptr, 0) != LODE_OK) std::abort();
+    if (lode_agreement_jit(a, nullptr, nullptr, 0) != LODE_OK) std::abort();  // as a service runs it
     lode_inputs_new(a, &in);
     lode_inputs_load_market(in, (kE1 + "/market.csv").c_str(), nullptr, 0);
     lode_inputs_load_registry(in, "facilities", (kE1 + "/facilities.csv").c_str(), nullptr, 0);
@@ -218,15 +229,25 @@ void BM_CompileE1(benchmark::State& state) {
 }
 BENCHMARK(BM_CompileE1)->Unit(benchmark::kMillisecond);
 
+// Arg: 0 O2, 1 quick, 2 O2 loaded from the object cache (a restarted service).
+lode::jit::CompileOptions jitOptions(int64_t arg) {
+  lode::jit::CompileOptions o;
+  o.level = arg == 1 ? lode::jit::OptLevel::Quick : lode::jit::OptLevel::O2;
+  if (arg == 2) o.cacheDir = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode-bench-cache";
+  return o;
+}
+
 void BM_CompileJitE1(benchmark::State& state) {
+  lode::jit::CompileOptions opts = jitOptions(state.range(0));
   for (auto _ : state) {
     auto c = lode::compileFile(kE1 + ".lode");
     std::string error;
-    auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error);
+    auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error, opts);
+    if (!jit) { state.SkipWithError(error.c_str()); return; }
     benchmark::DoNotOptimize(jit.get());
   }
 }
-BENCHMARK(BM_CompileJitE1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileJitE1)->ArgName("level")->Arg(0)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond);
 
 // A generated agreement with N measures (ad valorem, floors with tolerance, conditions on origin and
 // ownership), compiled and JIT-compiled: compile time must grow linearly.
@@ -246,16 +267,19 @@ std::string generatedAgreement(int measures) {
 
 void BM_CompileJitMeasures(benchmark::State& state) {
   std::string text = generatedAgreement(int(state.range(0)));
+  lode::jit::CompileOptions opts = jitOptions(state.range(1));
   for (auto _ : state) {
     auto c = lode::compileText(kE1 + "_generated.lode", text, {});
     if (!c->program) { state.SkipWithError("generated agreement does not compile"); return; }
     std::string error;
-    auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error);
+    auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error, opts);
+    if (!jit) { state.SkipWithError(error.c_str()); return; }
     benchmark::DoNotOptimize(jit.get());
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_CompileJitMeasures)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CompileJitMeasures)->ArgNames({"measures", "level"})
+    ->Args({100, 0})->Args({1000, 0})->Args({100, 1})->Args({1000, 1})->Args({1000, 2})->Unit(benchmark::kMillisecond);
 
 void BM_CheckThreeExamples(benchmark::State& state) {
   const char* names[] = {"graphite_anode_na_indopacific", "nickel_class1_band", "manganese_battery_grade"};

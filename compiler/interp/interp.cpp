@@ -7,6 +7,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
+
 #include "runtime/date.h"
 
 namespace lode::interp {
@@ -46,13 +49,20 @@ class Frame : public jit::FrameView {
   Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace,
         const jit::CompiledProgram* compiled)
       : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()),
-        fns_(compiled ? compiled->table().data() : nullptr) {
-    scratch_.globals.assign(p.defs.size(), {});
+        fns_(compiled ? compiled->table().data() : nullptr),
+        measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
+    // Top-level values are read only once their state says done, so only the states are reset.
+    if (scratch_.globals.size() < p.defs.size()) scratch_.globals.resize(p.defs.size());
     scratch_.globalState.assign(p.defs.size(), 0);
     scratch_.blockFired.assign(p.blocks.size(), 0);
+    // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
+    // room for the largest measure.
+    if (measuresFn_ && scratch_.locals.size() < compiled->maxSlots()) scratch_.locals.resize(compiled->maxSlots());
     values = r.values.data();
     globals = scratch_.globals.data();
     globalState = scratch_.globalState.data();
+    blockFired = scratch_.blockFired.data();
+    locals = scratch_.locals.data();
   }
 
   void run();
@@ -60,27 +70,58 @@ class Frame : public jit::FrameView {
   uint64_t callback(uint32_t idx, int64_t* out) {
     uint32_t missingAt = 0;
     if (absentFieldRead(idx, &missingAt)) {  // the common `otherwise` case, answered without a throw
-      jitDetail_ = p_.shipment.fields[p_.nodes[missingAt].a].name;
-      return jit::packError(ErrCode::MissingField, p_.nodes[missingAt].pos);
+      return keepDetail({ErrCode::MissingField, p_.nodes[missingAt].pos, p_.shipment.fields[p_.nodes[missingAt].a].name});
     }
     try {
       *out = evalNode(idx).i;
       return 0;
     } catch (const Failure& f) {
-      jitDetail_ = f.detail;
-      return jit::packError(f.code, f.pos);
+      return keepDetail(f);
     }
   }
 
+  // The compiled measures' ways back in (jit.h Callbacks).
+  void mark() { marks_ = {out_.lines.size(), out_.outcomes.size(), out_.quotas.size()}; }
+  void measureFailed(uint64_t e, int32_t fieldIdx) {
+    out_.lines.resize(marks_[0]);
+    out_.outcomes.resize(marks_[1]);
+    out_.quotas.resize(marks_[2]);
+    std::string detail = fieldIdx >= 0 ? p_.shipment.fields[size_t(fieldIdx)].name : detailOf(e);
+    out_.errors.push_back({ErrCode(e >> 32), uint32_t(e), std::move(detail)});
+  }
+  void line(uint32_t mi, uint32_t si, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
+    const ir::Stmt& s = p_.measures[mi].stmts[si];
+    out_.lines.push_back({mi, si, s.rate >= 0, s.rate >= 0 ? rate : 0, s.rate >= 0 ? base : 0, amount, rounded});
+  }
+  void outcome(uint32_t mi, uint32_t si) { out_.outcomes.push_back({uint8_t(p_.measures[mi].stmts[si].outcome), mi, si}); }
+  uint64_t let(uint32_t mi, uint32_t si) {
+    const ir::Stmt& s = p_.measures[mi].stmts[si];
+    try {
+      scratch_.locals[s.slot] = eval(uint32_t(s.value));
+      return 0;
+    } catch (const Failure& f) {
+      return keepDetail(f);
+    }
+  }
+  void measureStep(uint32_t mi);
+
  private:
   [[noreturn]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) { throw Failure{c, pos, std::move(detail)}; }
+  // A callback's error goes back to compiled code packed; its detail waits here for the error to come
+  // out of the compiled code (the same packed value), or to be handled there by `otherwise`.
+  uint64_t keepDetail(const Failure& f) {
+    jitDetail_ = f.detail;
+    jitDetailFor_ = jit::packError(f.code, f.pos);
+    return jitDetailFor_;
+  }
+  std::string detailOf(uint64_t e) { return e == jitDetailFor_ ? std::move(jitDetail_) : std::string(); }
   int64_t check(ErrCode c, int64_t v, uint32_t pos) { if (c != ErrCode::Ok) fail(c, pos); return v; }
 
   // A node with a compiled function runs it; the others are interpreted.
   Val eval(uint32_t idx) {
     if (fns_ && fns_[idx]) {
       int64_t v = 0;
-      if (uint64_t e = fns_[idx](this, &v)) fail(ErrCode(e >> 32), uint32_t(e), std::move(jitDetail_));
+      if (uint64_t e = fns_[idx](this, &v)) fail(ErrCode(e >> 32), uint32_t(e), detailOf(e));
       return {v, nullptr};
     }
     return evalNode(idx);
@@ -114,7 +155,10 @@ class Frame : public jit::FrameView {
   Scratch& scratch_;                // globals (state 0 not yet, 2 done), locals, fired blocks
   rt::FieldValue classified_[2];    // mineral and node filled by an HS classification
   const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
+  const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
   std::string jitDetail_;           // detail of the last error a callback returned
+  uint64_t jitDetailFor_ = 0;       // ... and that error, packed
+  std::array<size_t, 3> marks_{};   // lines, outcomes, quota requests before the running measure
 };
 
 Val Frame::evalField(const ir::Node& n) {
@@ -407,7 +451,9 @@ bool Frame::applies(const std::vector<int>& scopes, int when, uint32_t pos, uint
 
 void Frame::runMeasure(uint32_t mi) {
   const ir::Measure& m = p_.measures[mi];
-  scratch_.locals.assign(m.slots, {});
+  // Never shrinks: compiled measures may use slots up to the largest measure's (jit maxSlots).
+  if (scratch_.locals.size() < m.slots) scratch_.locals.resize(m.slots);
+  std::fill_n(scratch_.locals.begin(), m.slots, Val{});
   locals = scratch_.locals.data();
   if (m.quota >= 0) runQuota(mi, m);
   else runStmts(mi, m, 0);
@@ -504,6 +550,28 @@ void Frame::classify() {
   }
 }
 
+// One measure in program order: shadowed, not applicable, applied, or failed.
+void Frame::measureStep(uint32_t mi) {
+  const ir::Measure& m = p_.measures[mi];
+  if (m.block >= 0 && p_.blocks[m.block].kind == "first" && blockFired[m.block]) {
+    if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
+    return;
+  }
+  size_t lines = out_.lines.size(), outcomes = out_.outcomes.size(), quotas = out_.quotas.size();
+  try {
+    if (!applies(m.scopes, m.when, m.pos, mi)) return;
+    if (trace_) traceEv(rt::TraceEvent::Applied, mi, m.pos);
+    if (m.block >= 0) blockFired[m.block] = 1;
+    runMeasure(mi);
+  } catch (const Failure& f) {
+    // A failed measure contributes nothing; its error says why.
+    out_.lines.resize(lines);
+    out_.outcomes.resize(outcomes);
+    out_.quotas.resize(quotas);
+    out_.errors.push_back({f.code, f.pos, f.detail});
+  }
+}
+
 void Frame::run() {
   const rt::FieldValue& dateField = r_.values[ir::kFieldDate];
   const rt::FieldValue& originField = r_.values[ir::kFieldOrigin];
@@ -541,27 +609,8 @@ void Frame::run() {
     }
   }
   out_.origin = origin;
-  std::vector<uint8_t>& blockFired = scratch_.blockFired;
-  for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) {
-    const ir::Measure& m = p_.measures[mi];
-    if (m.block >= 0 && p_.blocks[m.block].kind == "first" && blockFired[m.block]) {
-      if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
-      continue;
-    }
-    size_t lines = out_.lines.size(), outcomes = out_.outcomes.size(), quotas = out_.quotas.size();
-    try {
-      if (!applies(m.scopes, m.when, m.pos, mi)) continue;
-      if (trace_) traceEv(rt::TraceEvent::Applied, mi, m.pos);
-      if (m.block >= 0) blockFired[m.block] = 1;
-      runMeasure(mi);
-    } catch (const Failure& f) {
-      // A failed measure contributes nothing; its error says why.
-      out_.lines.resize(lines);
-      out_.outcomes.resize(outcomes);
-      out_.quotas.resize(quotas);
-      out_.errors.push_back({f.code, f.pos, f.detail});
-    }
-  }
+  if (measuresFn_) measuresFn_(this);
+  else for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) measureStep(mi);
   int64_t total = 0;
   for (const auto& l : out_.lines) {
     if (rt::decAdd(total, p_.rounding.perLine ? l.rounded : l.amount, &total) != ErrCode::Ok) {
@@ -582,11 +631,29 @@ void Interpreter::evaluate(const rt::Record& shipment, const Inputs& in, rt::Ass
 }
 
 namespace {
-extern "C" uint64_t lode_interp_jit_callback(jit::FrameView* frame, uint32_t node, int64_t* out) {
-  return static_cast<Frame*>(frame)->callback(node, out);
+Frame* frameOf(jit::FrameView* v) { return static_cast<Frame*>(v); }
+extern "C" uint64_t lode_interp_jit_callback(jit::FrameView* f, uint32_t node, int64_t* out) { return frameOf(f)->callback(node, out); }
+extern "C" void lode_interp_mark(jit::FrameView* f) { frameOf(f)->mark(); }
+extern "C" void lode_interp_failed(jit::FrameView* f, uint64_t e, int32_t field) { frameOf(f)->measureFailed(e, field); }
+extern "C" void lode_interp_line(jit::FrameView* f, uint32_t mi, uint32_t si, int64_t amount, int64_t rate, int64_t base,
+                                 int64_t rounded) {
+  frameOf(f)->line(mi, si, amount, rate, base, rounded);
 }
+extern "C" void lode_interp_outcome(jit::FrameView* f, uint32_t mi, uint32_t si) { frameOf(f)->outcome(mi, si); }
+extern "C" uint64_t lode_interp_let(jit::FrameView* f, uint32_t mi, uint32_t si) { return frameOf(f)->let(mi, si); }
+extern "C" void lode_interp_measure(jit::FrameView* f, uint32_t mi) { frameOf(f)->measureStep(mi); }
 }  // namespace
 
-jit::Callback jitCallback() { return &lode_interp_jit_callback; }
+jit::Callbacks jitCallback() {
+  jit::Callbacks cb;
+  cb.node = &lode_interp_jit_callback;
+  cb.mark = &lode_interp_mark;
+  cb.failed = &lode_interp_failed;
+  cb.line = &lode_interp_line;
+  cb.outcome = &lode_interp_outcome;
+  cb.let = &lode_interp_let;
+  cb.measure = &lode_interp_measure;
+  return cb;
+}
 
 }  // namespace lode::interp

@@ -23,7 +23,7 @@ struct Inputs {
 };
 
 // The callback compiled expressions use for nodes they do not generate inline (jit.h).
-jit::Callback jitCallback();
+jit::Callbacks jitCallback();
 
 class Interpreter {
  public:

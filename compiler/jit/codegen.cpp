@@ -22,6 +22,7 @@ using ir::Op;
 
 // Larger groups are tested by the executor (a loop) rather than unrolled.
 constexpr size_t kInlineGroupMembers = 64;
+constexpr uint32_t kMeasuresPerFunction = 16;
 
 // Which nodes are generated inline (the rest go through the callback).
 bool inlineOp(const ir::Program& p, const ir::Node& n) {
@@ -58,6 +59,36 @@ class Codegen {
     scale_ = m.getOrInsertFunction("lode_rt_scale", rt4);
     round_ = m.getOrInsertFunction("lode_rt_round", rt4);
     callback_ = m.getOrInsertFunction("lode_jit_callback", llvm::FunctionType::get(i64_, {ptr_, i32_, ptr_}, false));
+    auto* voidTy = llvm::Type::getVoidTy(ctx);
+    mark_ = m.getOrInsertFunction("lode_x_mark", llvm::FunctionType::get(voidTy, {ptr_}, false));
+    failed_ = m.getOrInsertFunction("lode_x_failed", llvm::FunctionType::get(voidTy, {ptr_, i64_, i32_}, false));
+    line_ = m.getOrInsertFunction("lode_x_line", llvm::FunctionType::get(voidTy, {ptr_, i32_, i32_, i64_, i64_, i64_, i64_}, false));
+    outcome_ = m.getOrInsertFunction("lode_x_outcome", llvm::FunctionType::get(voidTy, {ptr_, i32_, i32_}, false));
+    let_ = m.getOrInsertFunction("lode_x_let", llvm::FunctionType::get(i64_, {ptr_, i32_, i32_}, false));
+    measure_ = m.getOrInsertFunction("lode_x_measure", llvm::FunctionType::get(voidTy, {ptr_, i32_}, false));
+  }
+
+  // `void lode_measures(ptr frame)`: every measure in order (jit.h MeasuresFn), in chunks of
+  // kMeasuresPerFunction so that no function grows with the agreement (optimisers are superlinear).
+  void measures() {
+    auto* fty = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_}, false);
+    std::vector<llvm::Function*> chunks;
+    for (uint32_t first = 0; first < p_.measures.size(); first += kMeasuresPerFunction) {
+      fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, "lode_measures_" + std::to_string(first), m_);
+      frame_ = fn_->getArg(0);
+      b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+      tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
+      err_ = b_.CreateAlloca(i64_, nullptr, "err");
+      field_ = b_.CreateAlloca(i32_, nullptr, "field");
+      uint32_t end = std::min<uint32_t>(uint32_t(p_.measures.size()), first + kMeasuresPerFunction);
+      for (uint32_t mi = first; mi < end; ++mi) measure(mi);
+      b_.CreateRetVoid();
+      chunks.push_back(fn_);
+    }
+    llvm::Function* all = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, kMeasuresFunction, m_);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", all));
+    for (llvm::Function* c : chunks) b_.CreateCall(c, {all->getArg(0)});
+    b_.CreateRetVoid();
   }
 
   // Generates `uint64_t f_<idx>(ptr frame, ptr out)` for the subtree at idx.
@@ -112,6 +143,161 @@ class Codegen {
     phi->addIncoming(a, aEnd);
     phi->addIncoming(c, cEnd);
     return phi;
+  }
+
+  llvm::Value* c32(int64_t v) { return llvm::ConstantInt::get(i32_, uint64_t(v)); }
+
+  // One measure, as the interpreter's Frame::run loop body: shadowed by a fired `first` block; scopes
+  // (mineral, node, where), condition; lets, duty lines (rounded per line when declared), outcomes.
+  // Any error drops what the measure added and records the error; the next measure runs regardless.
+  void measure(uint32_t mi) {
+    const ir::Measure& m = p_.measures[mi];
+    auto* next = block("next_measure");
+    if (m.block >= 0 && p_.blocks[size_t(m.block)].kind == "first") {
+      auto* open = block("block_open");
+      b_.CreateCondBr(b_.CreateICmpNE(firedAt(m.block, nullptr), llvm::ConstantInt::get(i8_, 0)), next, open);
+      b_.SetInsertPoint(open);
+    }
+    if (!nativeMeasure(m)) {
+      b_.CreateCall(measure_, {frame_, c32(mi)});
+      b_.CreateBr(next);
+      b_.SetInsertPoint(next);
+      return;
+    }
+    b_.CreateCall(mark_, {frame_});
+    b_.CreateStore(c32(-1), field_);
+    auto* fail = block("measure_failed");
+    // Scopes: any one that holds.
+    if (!m.scopes.empty()) {
+      auto* inScope = block("in_scope");
+      for (int si : m.scopes) {
+        auto* tryNext = block("next_scope");
+        scope(p_.scopes[size_t(si)], m.pos, tryNext, fail);
+        b_.CreateBr(inScope);
+        b_.SetInsertPoint(tryNext);
+      }
+      b_.CreateBr(next);
+      b_.SetInsertPoint(inScope);
+    }
+    if (m.when >= 0) {
+      auto* holds = block("applies");
+      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(m.when), fail), c64(0)), holds, next);
+      b_.SetInsertPoint(holds);
+    }
+    if (m.block >= 0) firedAt(m.block, llvm::ConstantInt::get(i8_, 1));
+    llvm::Value* locals = view(offsetof(FrameView, locals), ptr_);
+    for (uint32_t s = 0; s < m.slots; ++s) {
+      b_.CreateStore(c64(0), b_.CreateConstInBoundsGEP1_64(i8_, locals, s * sizeof(Slot) + offsetof(Slot, i)));
+      b_.CreateStore(llvm::ConstantPointerNull::get(ptr_), b_.CreateConstInBoundsGEP1_64(i8_, locals, s * sizeof(Slot) + offsetof(Slot, s)));
+    }
+    for (uint32_t si = 0; si < m.stmts.size(); ++si) stmt(mi, si, fail);
+    b_.CreateBr(next);
+    b_.SetInsertPoint(fail);
+    b_.CreateCall(failed_, {frame_, b_.CreateLoad(i64_, err_), b_.CreateLoad(i32_, field_)});
+    b_.CreateBr(next);
+    b_.SetInsertPoint(next);
+  }
+
+  // Measures the executor runs itself: quotas (the split against the ledger), and scopes whose typed
+  // groups are too large to unroll.
+  bool nativeMeasure(const ir::Measure& m) const {
+    if (m.quota >= 0) return false;
+    for (int si : m.scopes) {
+      const ir::Scope& s = p_.scopes[size_t(si)];
+      for (const auto* gs : {&s.mineralGroups, &s.nodeGroups})
+        for (int g : *gs)
+          if (p_.groups[size_t(g)].members.size() > kInlineGroupMembers) return false;
+    }
+    return true;
+  }
+
+  // Loads blockFired[b], or stores `set` there.
+  llvm::Value* firedAt(int b, llvm::Value* set) {
+    llvm::Value* at = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, blockFired), ptr_), uint64_t(b));
+    if (set) return b_.CreateStore(set, at);
+    return b_.CreateLoad(i8_, at);
+  }
+
+  // Falls through when the scope holds, branches to `miss` when not, to `fail` on a missing field.
+  void scope(const ir::Scope& s, uint32_t pos, llvm::BasicBlock* miss, llvm::BasicBlock* fail) {
+    auto member = [&](int fieldIdx, size_t viewOffset, const std::vector<int>& allowed, const std::vector<int>& groups) {
+      if (allowed.empty() && groups.empty()) return;
+      llvm::Value* cell = view(viewOffset, ptr_);
+      auto* present = block("scope_field"), *absent = block("scope_field_missing");
+      b_.CreateCondBr(b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0)), present, absent);
+      b_.SetInsertPoint(absent);
+      b_.CreateStore(c32(fieldIdx), field_);
+      raise(rt::ErrCode::MissingField, pos, fail);
+      b_.SetInsertPoint(present);
+      llvm::Value* v = at(cell, offsetof(rt::FieldValue, i), i64_);
+      llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+      for (int a : allowed) any = b_.CreateOr(any, b_.CreateICmpEQ(v, c64(a)));
+      for (int g : groups) any = b_.CreateOr(any, memberOf(v, uint32_t(g)));
+      auto* ok = block("scope_member");
+      b_.CreateCondBr(any, ok, miss);
+      b_.SetInsertPoint(ok);
+    };
+    member(ir::kFieldMineral, offsetof(FrameView, mineral), s.minerals, s.mineralGroups);
+    member(ir::kFieldNode, offsetof(FrameView, node), s.nodes, s.nodeGroups);
+    if (s.where >= 0) {
+      auto* ok = block("scope_where");
+      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(s.where), fail), c64(0)), ok, miss);
+      b_.SetInsertPoint(ok);
+    }
+  }
+
+  void stmt(uint32_t mi, uint32_t si, llvm::BasicBlock* fail) {
+    const ir::Stmt& s = p_.measures[mi].stmts[si];
+    auto* done = block("stmt_done");
+    if (s.when >= 0) {
+      auto* run = block("stmt_when");
+      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(s.when), fail), c64(0)), run, done);
+      b_.SetInsertPoint(run);
+    }
+    if (s.kind == ir::Stmt::Let) {
+      Kind k = p_.nodes[uint32_t(s.value)].kind;
+      if (k == Kind::Text || k == Kind::Hs) {
+        // Text lives in the executor's slots (a pointer into the record or a registry row).
+        llvm::Value* e = b_.CreateCall(let_, {frame_, c32(mi), c32(si)});
+        auto* ok = block("let_ok"), *bad = block("let_err");
+        b_.CreateCondBr(b_.CreateICmpNE(e, c64(0)), bad, ok);
+        b_.SetInsertPoint(bad);
+        b_.CreateStore(e, err_);
+        b_.CreateBr(fail);
+        b_.SetInsertPoint(ok);
+      } else {
+        llvm::Value* v = gen(uint32_t(s.value), fail);
+        b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, locals), ptr_), s.slot * sizeof(Slot) + offsetof(Slot, i)));
+      }
+    } else if (s.kind == ir::Stmt::Duty) {
+      llvm::Value* amount = gen(uint32_t(s.value), fail);
+      llvm::Value* rate = c64(0), *base = c64(0);
+      if (s.rate >= 0) {
+        rate = gen(uint32_t(s.rate), fail);
+        base = gen(uint32_t(s.base), fail);
+      }
+      llvm::Value* rounded = amount;
+      if (p_.rounding.declared && p_.rounding.perLine)
+        rounded = callRt(round_, {amount, c64(p_.rounding.quantum), c64(int64_t(p_.rounding.mode))}, s.pos, fail);
+      b_.CreateCall(line_, {frame_, c32(mi), c32(si), amount, rate, base, rounded});
+    } else {
+      b_.CreateCall(outcome_, {frame_, c32(mi), c32(si)});
+    }
+    b_.CreateBr(done);
+    b_.SetInsertPoint(done);
+  }
+
+  // Membership of value v in group g on the entry date, unrolled.
+  llvm::Value* memberOf(llvm::Value* v, uint32_t g) {
+    llvm::Value* date = view(offsetof(FrameView, date), i64_);
+    llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+    for (const auto& m : p_.groups[g].members) {
+      llvm::Value* hit = b_.CreateICmpEQ(v, c64(m.country));
+      if (m.from > rt::kMinDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(c64(m.from), date));
+      if (m.until < rt::kMaxDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(date, c64(m.until)));
+      any = b_.CreateOr(any, hit);
+    }
+    return any;
   }
 
   // Evaluates node idx through the executor's callback (also the cold path of inline reads that
@@ -183,19 +369,7 @@ class Codegen {
       case Op::Const: return c64(n.imm);
       case Op::Field: return field(idx, n, fail);
       case Op::Origin: return view(offsetof(FrameView, origin), i64_);
-      case Op::InGroup: {
-        // Membership on the entry date, unrolled: the country and the member's dates.
-        llvm::Value* c = gen(k[0], fail);
-        llvm::Value* date = view(offsetof(FrameView, date), i64_);
-        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
-        for (const auto& m : p_.groups[n.a].members) {
-          llvm::Value* hit = b_.CreateICmpEQ(c, c64(m.country));
-          if (m.from > rt::kMinDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(c64(m.from), date));
-          if (m.until < rt::kMaxDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(date, c64(m.until)));
-          any = b_.CreateOr(any, hit);
-        }
-        return b_.CreateZExt(any, i64_);
-      }
+      case Op::InGroup: return b_.CreateZExt(memberOf(gen(k[0], fail), n.a), i64_);
       case Op::Local: return at(view(offsetof(FrameView, locals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
       case Op::Global: {
         // Computed once per shipment by the executor (it also traces it); read here once done.
@@ -327,6 +501,8 @@ class Codegen {
   llvm::Type* i8_;
   llvm::PointerType* ptr_;
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
+  llvm::FunctionCallee mark_, failed_, line_, outcome_, let_, measure_;
+  llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::Value* tmp_ = nullptr;
@@ -356,6 +532,7 @@ std::vector<uint32_t> compiledRoots(const ir::Program& p) {
 void generate(const ir::Program& p, const std::vector<uint32_t>& roots, llvm::Module& m) {
   Codegen cg(p, m.getContext(), m);
   for (uint32_t r : roots) cg.function(r);
+  cg.measures();
 }
 
 }  // namespace lode::jit

@@ -80,7 +80,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 2;
+constexpr int kCodegenVersion = 3;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -108,6 +108,24 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
   }
   for (size_t f = 0; f < p.hasDefault.size(); ++f) { num(p.hasDefault[f]); num(p.fieldDefaults[f]); }
   for (uint32_t r : roots) num(r);
+  // What the measures function is generated from.
+  for (const ir::Measure& m : p.measures) {
+    num(m.when); num(m.block); num(m.quota); num(m.slots); num(m.pos); num(int64_t(m.scopes.size()));
+    for (int s : m.scopes) num(s);
+    num(int64_t(m.stmts.size()));
+    for (const ir::Stmt& s : m.stmts) {
+      num(s.kind); num(s.slot); num(s.when); num(s.value); num(s.rate); num(s.base); num(s.section); num(s.pos);
+    }
+  }
+  for (const ir::Scope& s : p.scopes) {
+    num(s.where);
+    for (const auto* list : {&s.minerals, &s.nodes, &s.mineralGroups, &s.nodeGroups}) {
+      num(int64_t(list->size()));
+      for (int v : *list) num(v);
+    }
+  }
+  for (const ir::Block& b : p.blocks) text(b.kind);
+  num(p.rounding.declared); num(p.rounding.perLine); num(p.rounding.quantum); num(int64_t(p.rounding.mode));
   std::array<uint8_t, 32> digest = h.final();
   static const char* hex = "0123456789abcdef";
   std::string out;
@@ -142,7 +160,7 @@ struct CompiledProgram::Impl {
 
 CompiledProgram::~CompiledProgram() = default;
 
-std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, Callback cb, std::string* error,
+std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, const Callbacks& cb, std::string* error,
                                                           const CompileOptions& options) {
   initLlvm();
   auto fail = [&](llvm::Error e) -> std::unique_ptr<CompiledProgram> {
@@ -182,7 +200,13 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   add("lode_rt_abs", reinterpret_cast<void*>(&lode_rt_abs));
   add("lode_rt_scale", reinterpret_cast<void*>(&lode_rt_scale));
   add("lode_rt_round", reinterpret_cast<void*>(&lode_rt_round));
-  add("lode_jit_callback", reinterpret_cast<void*>(cb));
+  add("lode_jit_callback", reinterpret_cast<void*>(cb.node));
+  add("lode_x_mark", reinterpret_cast<void*>(cb.mark));
+  add("lode_x_failed", reinterpret_cast<void*>(cb.failed));
+  add("lode_x_line", reinterpret_cast<void*>(cb.line));
+  add("lode_x_outcome", reinterpret_cast<void*>(cb.outcome));
+  add("lode_x_let", reinterpret_cast<void*>(cb.let));
+  add("lode_x_measure", reinterpret_cast<void*>(cb.measure));
   if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return fail(std::move(e));
   if (auto e = (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, "lode_agreement.o"))) return fail(std::move(e));
 
@@ -194,10 +218,14 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
     names.push_back({r, (*jit)->mangleAndIntern(functionName(r))});
     wanted.add(names.back().second);
   }
+  auto measuresName = (*jit)->mangleAndIntern(kMeasuresFunction);
+  wanted.add(measuresName);
   auto& es = (*jit)->getExecutionSession();
   auto found = es.lookup(llvm::orc::makeJITDylibSearchOrder(&(*jit)->getMainJITDylib()), std::move(wanted));
   if (!found) return fail(found.takeError());
   for (const auto& [r, sym] : names) out->fns_[r] = (*found)[sym].getAddress().toPtr<ExprFn>();
+  out->measures_ = (*found)[measuresName].getAddress().toPtr<MeasuresFn>();
+  for (const ir::Measure& m : p.measures) out->maxSlots_ = std::max(out->maxSlots_, m.slots);
   out->count_ = roots.size();
   out->impl_ = std::make_unique<Impl>();
   out->impl_->jit = std::move(*jit);

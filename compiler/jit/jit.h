@@ -36,6 +36,7 @@ struct FrameView {
   int64_t origin = 0;                       // after the origin rules
   int64_t date = 0;                         // the shipment's entry date (days)
   int64_t portionQty = 0, portionValue = 0; // inside a quota part: that part's quantity and value
+  uint8_t* blockFired = nullptr;            // per block: a measure of it applied (`first` blocks)
   uint8_t portion = 0;
 };
 
@@ -43,6 +44,26 @@ struct FrameView {
 using ExprFn = uint64_t (*)(FrameView* frame, int64_t* out);
 // The executor's callback for a node the JIT does not compile: evaluates it on `frame`.
 using Callback = uint64_t (*)(FrameView* frame, uint32_t node, int64_t* out);
+
+// The measures of an agreement as one native function: scopes, conditions, lets, duty lines and
+// outcomes in order, each measure's failure recorded and the next one run. It reports through the
+// executor's functions below; a measure with a tariff-rate quota is run by the executor (`measure`).
+using MeasuresFn = void (*)(FrameView* frame);
+struct Callbacks {
+  Callback node = nullptr;
+  // Remembers how many lines/outcomes/quota requests exist, before a measure runs.
+  void (*mark)(FrameView*) = nullptr;
+  // A measure failed with `error` (packed); `field` >= 0 names a missing scope field. Drops what the
+  // measure added since mark() and records the error.
+  void (*failed)(FrameView*, uint64_t error, int32_t field) = nullptr;
+  // A duty line of statement `stmt` of measure `measure` (rate/base meaningful when it has them).
+  void (*line)(FrameView*, uint32_t measure, uint32_t stmt, int64_t amount, int64_t rate, int64_t base, int64_t rounded) = nullptr;
+  void (*outcome)(FrameView*, uint32_t measure, uint32_t stmt) = nullptr;
+  // A `let` whose value is text: evaluated by the executor into its slot; a packed error or 0.
+  uint64_t (*let)(FrameView*, uint32_t measure, uint32_t stmt) = nullptr;
+  // A whole measure run by the executor (quotas), its failure recorded there.
+  void (*measure)(FrameView*, uint32_t measure) = nullptr;
+};
 
 inline constexpr uint64_t packError(rt::ErrCode c, uint32_t pos) { return (uint64_t(c) << 32) | pos; }
 
@@ -63,12 +84,14 @@ class CompiledProgram {
   ~CompiledProgram();
   // Null with `error` filled when LLVM fails (never for a checked program: that is a bug) or the
   // cache cannot be written.
-  static std::unique_ptr<CompiledProgram> compile(const ir::Program& p, Callback cb, std::string* error,
+  static std::unique_ptr<CompiledProgram> compile(const ir::Program& p, const Callbacks& cb, std::string* error,
                                                   const CompileOptions& options = {});
   // Compiled function for node `idx`, or null when the node is evaluated through the callback.
   ExprFn fn(uint32_t idx) const { return idx < fns_.size() ? fns_[idx] : nullptr; }
   const std::vector<ExprFn>& table() const { return fns_; }
   size_t functionCount() const { return count_; }
+  MeasuresFn measures() const { return measures_; }
+  uint32_t maxSlots() const { return maxSlots_; }  // locals the measures function may use
   bool fromCache() const { return fromCache_; }  // the machine code was loaded, not generated
   const std::string& cacheKey() const { return key_; }
 
@@ -78,6 +101,8 @@ class CompiledProgram {
   std::unique_ptr<Impl> impl_;
   std::vector<ExprFn> fns_;
   size_t count_ = 0;
+  MeasuresFn measures_ = nullptr;
+  uint32_t maxSlots_ = 0;
   bool fromCache_ = false;
   std::string key_;
 };
