@@ -164,40 +164,59 @@ namespace {
 constexpr uint8_t kUnvisited = 0, kOnStack = 1, kDone = 2;
 }
 
-ErrCode OwnershipGraph::visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
+// Depth first over the owners, with an explicit stack: a registry can hold chains of any length, and
+// the call stack must not depend on data. Each node's sum adds its edges in file order.
+ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
                               std::vector<int64_t>& memo) const {
-  state[n] = kOnStack;
-  int64_t sum = 0;
-  for (const Edge& e : nodes_[n].owners) {
+  struct Step { uint32_t node; size_t edge; int64_t sum; };
+  thread_local std::vector<Step> stack;
+  stack.clear();
+  stack.push_back({root, 0, 0});
+  state[root] = kOnStack;
+  while (!stack.empty()) {
+    Step& top = stack.back();
+    const Node& n = nodes_[top.node];
+    if (top.edge == n.owners.size()) {
+      memo[top.node] = top.sum;
+      state[top.node] = kDone;
+      stack.pop_back();
+      continue;
+    }
+    const Edge& e = n.owners[top.edge];
     const Node& owner = nodes_[e.owner];
     int64_t part = 0;
     if (owner.owners.empty()) {
       part = owner.country != 0 && inGroup(owner.country) ? e.share : 0;
     } else {
       if (state[e.owner] == kOnStack) return ErrCode::OwnershipCycle;
-      if (state[e.owner] == kUnvisited) {
-        if (ErrCode c = visit(e.owner, inGroup, state, memo); c != ErrCode::Ok) return c;
+      if (state[e.owner] == kUnvisited) {  // its sum first; this edge is taken again when it is done
+        state[e.owner] = kOnStack;
+        stack.push_back({e.owner, 0, 0});
+        continue;
       }
       // percent x percent / 100, one rounding: raw*raw / (100 * 10^6).
       if (ErrCode c = decMulRatio(e.share, memo[e.owner], 100 * kOne, &part); c != ErrCode::Ok) return c;
     }
-    if (ErrCode c = decAdd(sum, part, &sum); c != ErrCode::Ok) return c;
+    if (ErrCode c = decAdd(top.sum, part, &top.sum); c != ErrCode::Ok) return c;
+    ++top.edge;
   }
-  memo[n] = sum;
-  state[n] = kDone;
   return ErrCode::Ok;
 }
 
 ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(int64_t)>& inGroup,
                               int64_t* out) const {
-  auto it = ids_.find(std::string(entity));
+  thread_local std::string key;  // lookups without an allocation per query
+  key.assign(entity);
+  auto it = ids_.find(key);
   if (it == ids_.end()) {
     *out = 0;
     return ErrCode::Ok;
   }
   // Memo lives for one query only: it depends on inGroup.
-  std::vector<uint8_t> state(nodes_.size(), kUnvisited);
-  std::vector<int64_t> memo(nodes_.size(), 0);
+  thread_local std::vector<uint8_t> state;
+  thread_local std::vector<int64_t> memo;
+  state.assign(nodes_.size(), kUnvisited);
+  memo.resize(nodes_.size());
   if (ErrCode c = visit(it->second, inGroup, state, memo); c != ErrCode::Ok) return c;
   *out = memo[it->second];
   return ErrCode::Ok;

@@ -153,3 +153,19 @@ TEST_CASE("ownership: cycles and invalid shares") {
   REQUIRE(g.share("D", isCN, &v) == ErrCode::Ok);
   CHECK(v == decFromInt(60));
 }
+
+TEST_CASE("ownership: a chain of 200,000 holdings is walked without deep recursion") {
+  // Regression (bad-input catalogue): the walk was recursive and overflowed the stack.
+  OwnershipGraph g;
+  std::string csv = "entity,owner,share,country\n";
+  const int kLinks = 200000;
+  for (int i = 0; i < kLinks; ++i) csv += "E" + std::to_string(i) + ",E" + std::to_string(i + 1) + ",100,AU\n";
+  csv += "E" + std::to_string(kLinks) + ",Top,100,CN\n";
+  std::istringstream in(csv);
+  REQUIRE(g.loadCsv(in, "chain.csv").empty());
+  int64_t v = -1;
+  REQUIRE(g.share("E0", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(100));
+  REQUIRE(g.share("E5", [](int64_t) { return false; }, &v) == ErrCode::Ok);
+  CHECK(v == 0);
+}
