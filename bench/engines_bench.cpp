@@ -237,8 +237,16 @@ lode::jit::CompileOptions jitOptions(int64_t arg) {
   return o;
 }
 
+// With a cache directory, the entry exists before timing: what a restarted service sees.
+void primeCache(const std::unique_ptr<lode::Compilation>& c, const lode::jit::CompileOptions& opts) {
+  if (opts.cacheDir.empty() || !c->program) return;
+  std::string error;
+  lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error, opts);
+}
+
 void BM_CompileJitE1(benchmark::State& state) {
   lode::jit::CompileOptions opts = jitOptions(state.range(0));
+  primeCache(lode::compileFile(kE1 + ".lode"), opts);
   for (auto _ : state) {
     auto c = lode::compileFile(kE1 + ".lode");
     std::string error;
@@ -268,6 +276,7 @@ std::string generatedAgreement(int measures) {
 void BM_CompileJitMeasures(benchmark::State& state) {
   std::string text = generatedAgreement(int(state.range(0)));
   lode::jit::CompileOptions opts = jitOptions(state.range(1));
+  primeCache(lode::compileText(kE1 + "_generated.lode", text, {}), opts);
   for (auto _ : state) {
     auto c = lode::compileText(kE1 + "_generated.lode", text, {});
     if (!c->program) { state.SkipWithError("generated agreement does not compile"); return; }
@@ -275,6 +284,11 @@ void BM_CompileJitMeasures(benchmark::State& state) {
     auto jit = lode::jit::CompiledProgram::compile(*c->program, lode::interp::jitCallback(), &error, opts);
     if (!jit) { state.SkipWithError(error.c_str()); return; }
     benchmark::DoNotOptimize(jit.get());
+    const auto& ph = jit->phases();
+    state.counters["generate_ms"] = ph.generate;
+    state.counters["optimise_ms"] = ph.optimise;
+    state.counters["emit_ms"] = ph.emit;
+    state.counters["link_ms"] = ph.link;
   }
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }

@@ -22,7 +22,7 @@ using ir::Op;
 
 // Larger groups are tested by the executor (a loop) rather than unrolled.
 constexpr size_t kInlineGroupMembers = 64;
-constexpr uint32_t kMeasuresPerFunction = 16;
+constexpr uint32_t kMeasuresPerFunction = 4;
 
 // Which nodes are generated inline (the rest go through the callback).
 bool inlineOp(const ir::Program& p, const ir::Node& n) {
@@ -42,6 +42,19 @@ bool inlineOp(const ir::Program& p, const ir::Node& n) {
     default:
       return false;
   }
+}
+
+// Measures the executor runs itself: quotas (the split against the ledger), and scopes whose typed
+// groups are too large to unroll. The others are generated into the measures function.
+bool nativeMeasure(const ir::Program& p, const ir::Measure& m) {
+  if (m.quota >= 0) return false;
+  for (int si : m.scopes) {
+    const ir::Scope& s = p.scopes[size_t(si)];
+    for (const auto* gs : {&s.mineralGroups, &s.nodeGroups})
+      for (int g : *gs)
+        if (p.groups[size_t(g)].members.size() > kInlineGroupMembers) return false;
+  }
+  return true;
 }
 
 class Codegen {
@@ -73,6 +86,7 @@ class Codegen {
   void measures() {
     auto* fty = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_}, false);
     std::vector<llvm::Function*> chunks;
+    inMeasures_ = true;
     for (uint32_t first = 0; first < p_.measures.size(); first += kMeasuresPerFunction) {
       fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, "lode_measures_" + std::to_string(first), m_);
       frame_ = fn_->getArg(0);
@@ -158,7 +172,7 @@ class Codegen {
       b_.CreateCondBr(b_.CreateICmpNE(firedAt(m.block, nullptr), llvm::ConstantInt::get(i8_, 0)), next, open);
       b_.SetInsertPoint(open);
     }
-    if (!nativeMeasure(m)) {
+    if (!nativeMeasure(p_, m)) {
       b_.CreateCall(measure_, {frame_, c32(mi)});
       b_.CreateBr(next);
       b_.SetInsertPoint(next);
@@ -198,18 +212,6 @@ class Codegen {
     b_.SetInsertPoint(next);
   }
 
-  // Measures the executor runs itself: quotas (the split against the ledger), and scopes whose typed
-  // groups are too large to unroll.
-  bool nativeMeasure(const ir::Measure& m) const {
-    if (m.quota >= 0) return false;
-    for (int si : m.scopes) {
-      const ir::Scope& s = p_.scopes[size_t(si)];
-      for (const auto* gs : {&s.mineralGroups, &s.nodeGroups})
-        for (int g : *gs)
-          if (p_.groups[size_t(g)].members.size() > kInlineGroupMembers) return false;
-    }
-    return true;
-  }
 
   // Loads blockFired[b], or stores `set` there.
   llvm::Value* firedAt(int b, llvm::Value* set) {
@@ -352,7 +354,8 @@ class Codegen {
       b_.CreateBr(done);
       v = merge(done, fast, load, sv, slowEnd);
     }
-    if (n.a == ir::kFieldQuantity || n.a == ir::kFieldValue) {
+    // Only a quota part has its own quantity and value, and quota measures are the executor's.
+    if (!inMeasures_ && (n.a == ir::kFieldQuantity || n.a == ir::kFieldValue)) {
       llvm::Value* inPart = b_.CreateICmpNE(view(offsetof(FrameView, portion), i8_), llvm::ConstantInt::get(i8_, 0));
       size_t off = n.a == ir::kFieldQuantity ? offsetof(FrameView, portionQty) : offsetof(FrameView, portionValue);
       v = b_.CreateSelect(inPart, view(off, i64_), v);
@@ -503,6 +506,7 @@ class Codegen {
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
   llvm::FunctionCallee mark_, failed_, line_, outcome_, let_, measure_;
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
+  bool inMeasures_ = false;       // generating the measures function (never inside a quota part)
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::Value* tmp_ = nullptr;
@@ -522,9 +526,26 @@ std::vector<uint32_t> compiledRoots(const ir::Program& p) {
     if (!inl[i]) continue;
     for (uint32_t j = 0; j < n.kidsCount; ++j) parentInline[p.kids[n.kidsBegin + j]] = 1;
   }
+  // Expressions only the measures function evaluates (it generates them inline) need no function of
+  // their own; the executor interprets them in the rare runs that need it (traces).
+  std::vector<uint8_t> measuresOnly(p.nodes.size(), 0), executorScope(p.scopes.size(), 0);
+  for (const ir::OriginRule& o : p.originRules)
+    for (int s : o.scopes) executorScope[size_t(s)] = 1;
+  for (const ir::Measure& m : p.measures) {
+    if (nativeMeasure(p, m)) continue;
+    for (int s : m.scopes) executorScope[size_t(s)] = 1;
+  }
+  auto mark = [&](int node) { if (node >= 0) measuresOnly[size_t(node)] = 1; };
+  for (const ir::Measure& m : p.measures) {
+    if (!nativeMeasure(p, m)) continue;
+    mark(m.when);
+    for (int s : m.scopes)
+      if (!executorScope[size_t(s)]) mark(p.scopes[size_t(s)].where);
+    for (const ir::Stmt& s : m.stmts) { mark(s.when); mark(s.value); mark(s.rate); mark(s.base); }
+  }
   std::vector<uint32_t> roots;
   for (size_t i = 0; i < p.nodes.size(); ++i)
-    if (inl[i] && !parentInline[i] && p.nodes[i].op != Op::Const) roots.push_back(uint32_t(i));
+    if (inl[i] && !parentInline[i] && p.nodes[i].op != Op::Const && !measuresOnly[i]) roots.push_back(uint32_t(i));
 
   return roots;
 }

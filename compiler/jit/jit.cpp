@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <array>
+#include <chrono>
 #include <mutex>
 #include <optional>
 
@@ -80,7 +81,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 3;
+constexpr int kCodegenVersion = 5;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -134,11 +135,21 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
 }
 
 // Generates, optimises and emits the object file for the roots.
+using Clock = std::chrono::steady_clock;
+double msSince(Clock::time_point& t) {
+  auto now = Clock::now();
+  double ms = std::chrono::duration<double, std::milli>(now - t).count();
+  t = now;
+  return ms;
+}
+
 llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<uint32_t>& roots, OptLevel level,
-                                       llvm::orc::JITTargetMachineBuilder jtmb) {
+                                       llvm::orc::JITTargetMachineBuilder jtmb, CompiledProgram::Phases& phases) {
+  auto t = Clock::now();
   llvm::LLVMContext ctx;
   llvm::Module mod("lode_agreement", ctx);
   generate(p, roots, mod);
+  phases.generate = msSince(t);
   std::string verify;
   llvm::raw_string_ostream vs(verify);
   if (llvm::verifyModule(mod, &vs)) return llvm::make_error<llvm::StringError>("invalid generated IR: " + vs.str(), llvm::inconvertibleErrorCode());
@@ -147,8 +158,10 @@ llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<u
   mod.setDataLayout((*tm)->createDataLayout());
   mod.setTargetTriple((*tm)->getTargetTriple().str());
   optimize(mod, level);
+  phases.optimise = msSince(t);
   auto obj = llvm::orc::SimpleCompiler(**tm)(mod);
   if (!obj) return obj.takeError();
+  phases.emit = msSince(t);
   return std::string((*obj)->getBuffer());
 }
 
@@ -182,12 +195,13 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
     out->fromCache_ = object.has_value();
   }
   if (!object) {
-    auto emitted = emitObject(p, roots, options.level, *jtmb);
+    auto emitted = emitObject(p, roots, options.level, *jtmb, out->phases_);
     if (!emitted) return fail(emitted.takeError());
     object = std::move(*emitted);
     if (cache && !cache->store(out->key_, *object, error)) return nullptr;
   }
 
+  auto linkStart = Clock::now();
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
   if (!jit) return fail(jit.takeError());
   llvm::orc::SymbolMap syms;
@@ -227,6 +241,7 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   out->measures_ = (*found)[measuresName].getAddress().toPtr<MeasuresFn>();
   for (const ir::Measure& m : p.measures) out->maxSlots_ = std::max(out->maxSlots_, m.slots);
   out->count_ = roots.size();
+  out->phases_.link = msSince(linkStart);
   out->impl_ = std::make_unique<Impl>();
   out->impl_->jit = std::move(*jit);
   return out;

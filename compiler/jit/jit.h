@@ -92,7 +92,10 @@ class CompiledProgram {
   size_t functionCount() const { return count_; }
   MeasuresFn measures() const { return measures_; }
   uint32_t maxSlots() const { return maxSlots_; }  // locals the measures function may use
-  bool fromCache() const { return fromCache_; }  // the machine code was loaded, not generated
+  bool fromCache() const { return fromCache_; }
+  // Where compile time went, in milliseconds (generate IR, optimise, emit machine code, link).
+  struct Phases { double generate = 0, optimise = 0, emit = 0, link = 0; };
+  const Phases& phases() const { return phases_; }  // the machine code was loaded, not generated
   const std::string& cacheKey() const { return key_; }
 
  private:
@@ -104,6 +107,7 @@ class CompiledProgram {
   MeasuresFn measures_ = nullptr;
   uint32_t maxSlots_ = 0;
   bool fromCache_ = false;
+  Phases phases_;
   std::string key_;
 };
 

@@ -23,8 +23,10 @@ TEST_CASE("jit: the expressions of an agreement become native functions") {
   std::string error;
   auto compiled = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error);
   REQUIRE_MESSAGE(compiled, error);
-  // Conditions, floors, rates: the JIT engine really runs native code, not the interpreter.
-  CHECK(compiled->functionCount() >= 10);
+  // The measures run as one native function; the expressions the executor itself evaluates (origin
+  // rules, top-level references, arguments of data lookups) have functions of their own.
+  CHECK(compiled->measures() != nullptr);
+  CHECK(compiled->functionCount() >= 5);
   size_t withFn = 0;
   for (size_t i = 0; i < c->program->nodes.size(); ++i) withFn += compiled->fn(uint32_t(i)) != nullptr;
   CHECK(withFn == compiled->functionCount());
