@@ -25,7 +25,7 @@ TEST_CASE("jit: the expressions of an agreement become native functions") {
   REQUIRE_MESSAGE(compiled, error);
   // The measures run as one native function; the expressions the executor itself evaluates (origin
   // rules, top-level references, arguments of data lookups) have functions of their own.
-  CHECK(compiled->measures() != nullptr);
+  CHECK(bool(compiled->measures()));
   CHECK(compiled->functionCount() >= 5);
   size_t withFn = 0;
   for (size_t i = 0; i < c->program->nodes.size(); ++i) withFn += compiled->fn(uint32_t(i)) != nullptr;
