@@ -113,4 +113,25 @@ E1Result E1Native::price(const E1Shipment& s) const {
   return r;
 }
 
+E1Shipment toE1Shipment(const ir::Program& p, const rt::Record& r) {
+  auto f = [&](const char* name) -> const rt::FieldValue& { return r.values[size_t(p.shipment.find(name))]; };
+  E1Shipment s;
+  s.date = int32_t(f("date").i);
+  s.hs = f("hs").s;
+  s.origin = f("origin").i;
+  s.mineral = f("mineral").present && p.shipment.fields[size_t(p.shipment.find("mineral"))].enumValues[size_t(f("mineral").i)] == "graphite" ? 0 : -1;
+  s.node = f("node").present ? int(f("node").i) : -1;
+  s.quantity = f("quantity").i;
+  s.value = f("value").i;
+  s.hasFacility = f("facility").present;
+  s.facility = f("facility").s;
+  s.hasEnergyDensity = f("energy_density").present;
+  s.energyDensity = f("energy_density").i;
+  s.coated = f("coated").present && f("coated").i;
+  s.feocControlled = f("feoc_controlled").present && f("feoc_controlled").i;
+  s.hasContentValue = p.shipment.find("content_value.graphite") >= 0 && f("content_value.graphite").present;
+  s.contentValue = s.hasContentValue ? f("content_value.graphite").i : 0;
+  return s;
+}
+
 }  // namespace lode::bench

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/ir.h"
 #include "runtime/market.h"
 #include "runtime/registry.h"
 
@@ -37,6 +38,9 @@ struct E1Result {
   int lines = 0;
   int64_t origin = 0;
 };
+
+// A shipment record of the agreement as the baseline's plain struct (fields looked up by name).
+E1Shipment toE1Shipment(const ir::Program& p, const rt::Record& r);
 
 class E1Native {
  public:

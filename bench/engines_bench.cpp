@@ -49,7 +49,7 @@ struct E1 {
       if (!errs.empty()) continue;  // the sample file's deliberately malformed row
       lode::testing::applyFieldDefaults(p, rec);
       shipments.push_back(rec);
-      natives.push_back(toNative(p, rec));
+      natives.push_back(lode::bench::toE1Shipment(p, rec));
     }
     std::string error;
     compiled = lode::jit::CompiledProgram::compile(p, lode::interp::jitCallback(), &error);
@@ -65,27 +65,6 @@ struct E1 {
   std::unique_ptr<lode::jit::CompiledProgram> compiled, quick;
   std::vector<lode::bench::E1Shipment> natives;
   std::unique_ptr<lode::bench::E1Native> native;
-
-  static lode::bench::E1Shipment toNative(const lode::ir::Program& p, const lode::rt::Record& r) {
-    auto f = [&](const char* name) -> const lode::rt::FieldValue& { return r.values[size_t(p.shipment.find(name))]; };
-    lode::bench::E1Shipment s;
-    s.date = int32_t(f("date").i);
-    s.hs = f("hs").s;
-    s.origin = f("origin").i;
-    s.mineral = f("mineral").present && p.shipment.fields[size_t(p.shipment.find("mineral"))].enumValues[size_t(f("mineral").i)] == "graphite" ? 0 : -1;
-    s.node = f("node").present ? int(f("node").i) : -1;
-    s.quantity = f("quantity").i;
-    s.value = f("value").i;
-    s.hasFacility = f("facility").present;
-    s.facility = f("facility").s;
-    s.hasEnergyDensity = f("energy_density").present;
-    s.energyDensity = f("energy_density").i;
-    s.coated = f("coated").present && f("coated").i;
-    s.feocControlled = f("feoc_controlled").present && f("feoc_controlled").i;
-    s.hasContentValue = p.shipment.find("content_value.graphite") >= 0 && f("content_value.graphite").present;
-    s.contentValue = s.hasContentValue ? f("content_value.graphite").i : 0;
-    return s;
-  }
 
   // The baseline must price exactly like the agreement, or the comparison means nothing.
   void verifyNative() {

@@ -24,28 +24,6 @@ namespace {
 const std::string kE1 = LODE_SOURCE_DIR "/examples/agreements/graphite_anode_na_indopacific";
 const char* const kBmi = "BMI.USPG10";
 
-// As engines_bench.cpp's E1::toNative.
-E1Shipment toNative(const ir::Program& p, const rt::Record& r) {
-  auto f = [&](const char* name) -> const rt::FieldValue& { return r.values[size_t(p.shipment.find(name))]; };
-  E1Shipment s;
-  s.date = int32_t(f("date").i);
-  s.hs = f("hs").s;
-  s.origin = f("origin").i;
-  s.mineral = f("mineral").present && p.shipment.fields[size_t(p.shipment.find("mineral"))].enumValues[size_t(f("mineral").i)] == "graphite" ? 0 : -1;
-  s.node = f("node").present ? int(f("node").i) : -1;
-  s.quantity = f("quantity").i;
-  s.value = f("value").i;
-  s.hasFacility = f("facility").present;
-  s.facility = f("facility").s;
-  s.hasEnergyDensity = f("energy_density").present;
-  s.energyDensity = f("energy_density").i;
-  s.coated = f("coated").present && f("coated").i;
-  s.feocControlled = f("feoc_controlled").present && f("feoc_controlled").i;
-  s.hasContentValue = p.shipment.find("content_value.graphite") >= 0 && f("content_value.graphite").present;
-  s.contentValue = s.hasContentValue ? f("content_value.graphite").i : 0;
-  return s;
-}
-
 // The BMI.USPG10 rows of market.csv read as MarketData::loadCsv reads them (values converted to the
 // series' unit, bad rows skipped), then ordered as its finalize() orders them (by date, the first
 // row of a date kept).
@@ -113,7 +91,7 @@ E1Data::E1Data() {
   while (reader.next(rec, errs)) {
     if (!errs.empty()) continue;  // the sample file's deliberately malformed row
     testing::applyFieldDefaults(p, rec);
-    shipments.push_back(toNative(p, rec));
+    shipments.push_back(toE1Shipment(p, rec));
   }
   const int bmiHandle = market.handle(kBmi);
   native = std::make_unique<E1Native>(market, bmiHandle, ownership);
