@@ -260,13 +260,7 @@ class Codegen {
       Kind k = p_.nodes[uint32_t(s.value)].kind;
       if (k == Kind::Text || k == Kind::Hs) {
         // Text lives in the executor's slots (a pointer into the record or a registry row).
-        llvm::Value* e = b_.CreateCall(let_, {frame_, c32(mi), c32(si)});
-        auto* ok = block("let_ok"), *bad = block("let_err");
-        b_.CreateCondBr(b_.CreateICmpNE(e, c64(0)), bad, ok);
-        b_.SetInsertPoint(bad);
-        b_.CreateStore(e, err_);
-        b_.CreateBr(fail);
-        b_.SetInsertPoint(ok);
+        failIfPacked(b_.CreateCall(let_, {frame_, c32(mi), c32(si)}), fail);
       } else {
         llvm::Value* v = gen(uint32_t(s.value), fail);
         b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, locals), ptr_), s.slot * sizeof(Slot) + offsetof(Slot, i)));
@@ -305,14 +299,18 @@ class Codegen {
   // Evaluates node idx through the executor's callback (also the cold path of inline reads that
   // fail: the executor then builds the error with its detail).
   llvm::Value* viaCallback(uint32_t idx, llvm::BasicBlock* fail) {
-    llvm::Value* e = b_.CreateCall(callback_, {frame_, llvm::ConstantInt::get(i32_, idx), tmp_});
+    failIfPacked(b_.CreateCall(callback_, {frame_, llvm::ConstantInt::get(i32_, idx), tmp_}), fail);
+    return b_.CreateLoad(i64_, tmp_);
+  }
+
+  // Goes on when the executor's answer `packed` is 0, else keeps it as the error and jumps to fail.
+  void failIfPacked(llvm::Value* packed, llvm::BasicBlock* fail) {
     auto* bad = block("cb_err"), *ok = block("cb_ok");
-    b_.CreateCondBr(b_.CreateICmpNE(e, c64(0)), bad, ok);
+    b_.CreateCondBr(b_.CreateICmpNE(packed, c64(0)), bad, ok);
     b_.SetInsertPoint(bad);
-    b_.CreateStore(e, err_);
+    b_.CreateStore(packed, err_);
     b_.CreateBr(fail);
     b_.SetInsertPoint(ok);
-    return b_.CreateLoad(i64_, tmp_);
   }
 
   // Loads a member of the FrameView (offsets from the C++ struct itself).
