@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compiler/diag/codes.h"
+#include "compiler/diag/limits.h"
 #include "compiler/sema/checker.h"
 #include "compiler/syntax/parse.h"
 
@@ -30,13 +31,35 @@ std::string defaultStdlibDir() {
   return LODE_STDLIB_BUILD_DIR;
 }
 
-static bool readFile(const std::string& path, std::string& out) {
+enum class Read { Ok, Unreadable, TooLarge };
+
+// Reads a source file, but never more than limits::kMaxFileBytes of it: a larger file is rejected
+// unread (its size is in `size` when the file system knows it, else 0).
+static Read readFile(const std::string& path, std::string& out, uint64_t& size) {
+  std::error_code ec;
+  size = 0;
+  if (fs::is_directory(path, ec)) return Read::Unreadable;
+  if (fs::is_regular_file(path, ec)) {
+    size = fs::file_size(path, ec);
+    if (!ec && size > limits::kMaxFileBytes) return Read::TooLarge;
+  }
   std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  return true;
+  if (!in) return Read::Unreadable;
+  out.clear();
+  char buf[1 << 16];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {  // pipes and devices have no size up front
+    out.append(buf, size_t(in.gcount()));
+    if (out.size() > limits::kMaxFileBytes) {
+      out.clear();
+      return Read::TooLarge;
+    }
+  }
+  return in.bad() ? Read::Unreadable : Read::Ok;
+}
+
+static std::string tooLargeMessage(const std::string& what, uint64_t size) {
+  return size > 0 ? fmt::format("{} is {} bytes: the limit is {} bytes (1 MiB)", what, size, limits::kMaxFileBytes)
+                  : fmt::format("{} is larger than the limit of {} bytes (1 MiB)", what, limits::kMaxFileBytes);
 }
 
 namespace {
@@ -63,8 +86,19 @@ struct Loader {
       std::string key = ec ? p.string() : canon.string();
       if (loaded.count(key)) continue;
       loaded.insert(key);
+      if (c.sm.size() >= limits::kMaxModules) {
+        c.diags.error(code::kTooMany, u.range,
+                      fmt::format("more than {} files in one agreement (the limit), counting the modules it uses", limits::kMaxModules));
+        return;
+      }
       std::string text;
-      if (!readFile(p.string(), text)) {
+      uint64_t size = 0;
+      Read r = readFile(p.string(), text, size);
+      if (r == Read::TooLarge) {
+        c.diags.error(code::kTooLarge, u.range, tooLargeMessage(fmt::format("module '{}' ({})", u.path, p.string()), size));
+        continue;
+      }
+      if (r != Read::Ok) {
         c.diags.error(code::kNoFile, u.range, fmt::format("cannot read module '{}' ({})", u.path, p.string()));
         continue;
       }
@@ -79,6 +113,11 @@ struct Loader {
 
 std::unique_ptr<Compilation> compileText(const std::string& path, std::string text, const CompileOptions& opts) {
   auto c = std::make_unique<Compilation>();
+  if (text.size() > limits::kMaxFileBytes) {
+    uint32_t f = c->sm.add(path, "");
+    c->diags.error(code::kTooLarge, {f, 0, 0}, tooLargeMessage("the file", text.size()));
+    return c;
+  }
   uint32_t f = c->sm.add(path, std::move(text));
   c->modules.push_back(syntax::parseFile(c->sm, f, c->diags));
   Loader loader{*c, opts.stdlibDir.empty() ? defaultStdlibDir() : opts.stdlibDir, {}};
@@ -95,10 +134,13 @@ std::unique_ptr<Compilation> compileText(const std::string& path, std::string te
 
 std::unique_ptr<Compilation> compileFile(const std::string& path, const CompileOptions& opts) {
   std::string text;
-  if (!readFile(path, text)) {
+  uint64_t size = 0;
+  Read r = readFile(path, text, size);
+  if (r != Read::Ok) {
     auto c = std::make_unique<Compilation>();
     uint32_t f = c->sm.add(path, "");
-    c->diags.error(code::kNoFile, {f, 0, 0}, fmt::format("cannot read '{}'", path));
+    if (r == Read::TooLarge) c->diags.error(code::kTooLarge, {f, 0, 0}, tooLargeMessage("the file", size));
+    else c->diags.error(code::kNoFile, {f, 0, 0}, fmt::format("cannot read '{}'", path));
     return c;
   }
   return compileText(path, std::move(text), opts);

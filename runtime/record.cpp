@@ -24,6 +24,42 @@ std::string countryText(int64_t code) {
   return std::string{static_cast<char>((code >> 8) & 0xff), static_cast<char>(code & 0xff)};
 }
 
+size_t utf8Invalid(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) { ++i; continue; }
+    size_t n = (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return i;
+    uint32_t cp = n == 2 ? c & 0x1Fu : n == 3 ? c & 0x0Fu : c & 0x07u;
+    for (size_t k = 1; k < n; ++k) {
+      auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return i;
+    i += n;
+  }
+  return std::string_view::npos;
+}
+
+std::string utf8Sanitize(std::string_view s) {
+  std::string out;
+  while (!s.empty()) {
+    size_t bad = utf8Invalid(s);
+    if (bad == std::string_view::npos) { out += s; break; }
+    out += s.substr(0, bad);
+    static const char* const kHex = "0123456789ABCDEF";
+    auto b = static_cast<unsigned char>(s[bad]);
+    out += "\\x";
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+    s.remove_prefix(bad + 1);
+  }
+  return out;
+}
+
 namespace {
 
 std::string_view trim(std::string_view s) {
@@ -65,6 +101,15 @@ std::string describeUnit(const Unit& u) {
 
 std::string unitName(const Unit& u) { return u.text.empty() ? unitText(u) : u.text; }
 
+// A rounded conversion can turn a tiny positive mass into 0 t: the sign is checked on the result.
+bool checkSign(const FieldSpec& spec, int64_t v, std::string_view text, RowError& err) {
+  if (spec.sign == Sign::Positive && v <= 0)
+    return fail(err, ErrCode::InvalidValue, "must be more than zero, got '" + std::string(text) + "'");
+  if (spec.sign == Sign::NonNegative && v < 0)
+    return fail(err, ErrCode::InvalidValue, "must not be negative, got '" + std::string(text) + "'");
+  return true;
+}
+
 bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err) {
   size_t i = 0;
   if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
@@ -87,13 +132,14 @@ bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out,
                   "'" + std::string(num) + "' has more than 6 decimal places");
     if (p.code == ErrCode::OutOfRange)
       return fail(err, ErrCode::OutOfRange,
-                  "'" + std::string(num) + "' is out of range (at most 13 digits before the point)");
+                  "'" + std::string(num) + "' is out of range (numbers lie between -9223372036854.775807 and 9223372036854.775807)");
     return fail(err, ErrCode::InvalidValue, "malformed number '" + std::string(num) + "'");
   }
 
   if (unitPart.empty()) {
     if (!spec.unit.dimensionless())
       return fail(err, ErrCode::InvalidValue, "missing unit (expected " + unitName(spec.unit) + ")");
+    if (!checkSign(spec, p.raw, text, err)) return false;
     out.i = p.raw;
     out.present = true;
     return true;
@@ -109,6 +155,7 @@ bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out,
   if (c != ErrCode::Ok)
     return fail(err, ErrCode::OutOfRange,
                 "'" + std::string(text) + "' is out of range when converted to " + unitName(spec.unit));
+  if (!checkSign(spec, v, text, err)) return false;
   out.i = v;
   out.present = true;
   return true;
@@ -157,6 +204,11 @@ bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
   }
   if (digits.size() < 4 || digits.size() > 10)
     return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (expected 4 to 10 digits)");
+  // Chapters run from 01 to 99 (77 is reserved and unused), headings from 01 within a chapter.
+  if (digits.compare(0, 2, "00") == 0 || digits.compare(0, 2, "77") == 0)
+    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no chapter " + digits.substr(0, 2) + ")");
+  if (digits.compare(2, 2, "00") == 0)
+    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no heading " + digits.substr(0, 4) + ")");
   out.s = std::move(digits);
   out.present = true;
   return true;
@@ -169,6 +221,13 @@ bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, Ro
   out = FieldValue{};
   text = trim(text);
   if (text.empty()) return true;  // absence is the reader's business (it knows `required`)
+  if (size_t bad = utf8Invalid(text); bad != std::string_view::npos) {
+    static const char* const kHex = "0123456789ABCDEF";
+    auto b = static_cast<unsigned char>(text[bad]);
+    return fail(err, ErrCode::InvalidValue,
+                std::string("not valid UTF-8: byte 0x") + kHex[b >> 4] + kHex[b & 15] + " at position " +
+                    std::to_string(bad + 1) + " of the cell (save the file as UTF-8)");
+  }
   switch (spec.kind) {
     case FieldKind::Decimal: return parseDecimal(spec, text, out, err);
     case FieldKind::Bool: return parseBool(text, out, err);

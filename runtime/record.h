@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -23,12 +24,17 @@ enum class FieldKind : uint8_t {
   Hs,       // HS/HTS code: digits with optional dots -> digits only in `s`
 };
 
+// Decimal fields whose sign is part of their meaning: a shipment's quantity is more than zero, its
+// customs value and contained masses are not negative. Checked after unit conversion.
+enum class Sign : uint8_t { Any, NonNegative, Positive };
+
 struct FieldSpec {
   std::string name;
   FieldKind kind = FieldKind::Text;
   Unit unit;                            // Decimal only
   std::vector<std::string> enumValues;  // Enum only
   bool required = false;                // a row without it is rejected by the reader
+  Sign sign = Sign::Any;                // Decimal only
 };
 
 struct Schema {
@@ -63,9 +69,16 @@ struct RowError {
 constexpr int64_t countryCode(char a, char b) { return (int64_t(uint8_t(a)) << 8) | uint8_t(b); }
 std::string countryText(int64_t code);
 
+// Byte offset of the first byte that is not part of well-formed UTF-8 (no overlong forms, no
+// surrogates, nothing past U+10FFFF), or npos when `s` is valid UTF-8.
+size_t utf8Invalid(std::string_view s);
+// `s` with every byte that is not well-formed UTF-8 written as \xNN: safe to echo in a message.
+std::string utf8Sanitize(std::string_view s);
+
 // Parse one cell against its spec (shared by CSV, JSON Lines and registry readers, and by inline
 // examples). `countries` lists the valid alpha-2 codes (from the stdlib); empty means accept any AA.
-// On failure returns false and fills err.code / err.message (not file/row/field).
+// On failure returns false and fills err.code / err.message (not file/row/field). Text that is not
+// UTF-8 is rejected in every kind of cell (E0009), so output files stay valid UTF-8.
 bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,
                const std::vector<std::string>* countries = nullptr);
 

@@ -146,3 +146,56 @@ TEST_CASE("country cells") {
   CHECK_FALSE(parse(c, "cn").ok);
   CHECK_FALSE(parse(c, "CHN").ok);
 }
+
+TEST_CASE("utf-8: validation and sanitizing") {
+  CHECK(utf8Invalid("plain") == std::string_view::npos);
+  CHECK(utf8Invalid("Soci\xC3\xA9t\xC3\xA9 \xE5\x85\xB3\xE7\xA8\x8E \xF0\x9F\x98\x80") == std::string_view::npos);
+  CHECK(utf8Invalid("caf\xE9") == 3);             // Latin-1
+  CHECK(utf8Invalid("a\xC0\xAF") == 1);           // overlong '/'
+  CHECK(utf8Invalid("\xED\xA0\x80") == 0);        // a surrogate
+  CHECK(utf8Invalid("\xF4\x90\x80\x80") == 0);    // past U+10FFFF
+  CHECK(utf8Invalid("ok\xC3") == 2);              // truncated
+  CHECK(utf8Sanitize("caf\xE9!") == "caf\\xE9!");
+  CHECK(utf8Sanitize("ok") == "ok");
+}
+
+TEST_CASE("cells that are not UTF-8 are rejected whatever their kind") {
+  FieldValue v;
+  RowError err;
+  CHECK_FALSE(parseCell({"exporter", FieldKind::Text}, "EXP-\xE9", v, err));
+  CHECK(err.message.find("not valid UTF-8: byte 0xE9 at position 5") != std::string::npos);
+  CHECK(err.message.find('\xE9') == std::string::npos);  // the message itself is UTF-8
+  CHECK_FALSE(parseCell({"origin", FieldKind::Country}, "C\xFF", v, err));
+  CHECK(err.code == ErrCode::InvalidValue);
+}
+
+TEST_CASE("decimal cells: sign constraints apply after conversion") {
+  FieldSpec qty{"quantity", FieldKind::Decimal, *unitParse("t")};
+  qty.sign = Sign::Positive;
+  FieldSpec val{"value", FieldKind::Decimal, *unitParse("USD")};
+  val.sign = Sign::NonNegative;
+  FieldValue v;
+  RowError err;
+  CHECK(parseCell(qty, "1500 kg", v, err));
+  CHECK_FALSE(parseCell(qty, "0 t", v, err));
+  CHECK(err.message.find("more than zero") != std::string::npos);
+  CHECK_FALSE(parseCell(qty, "-2 t", v, err));
+  CHECK_FALSE(parseCell(qty, "0.000001 kg", v, err));  // 1e-9 t is 0 at six places
+  CHECK(parseCell(val, "0 USD", v, err));
+  CHECK_FALSE(parseCell(val, "-0.01 USD", v, err));
+  CHECK(err.message.find("must not be negative") != std::string::npos);
+  FieldSpec any{"change", FieldKind::Decimal, unitNone()};
+  CHECK(parseCell(any, "-5", v, err));
+}
+
+TEST_CASE("hs cells: unknown chapters and headings") {
+  FieldSpec hs{"hs", FieldKind::Hs};
+  FieldValue v;
+  RowError err;
+  CHECK(parseCell(hs, "8105.20.00.00", v, err));
+  CHECK_FALSE(parseCell(hs, "7701.10", v, err));
+  CHECK(err.message.find("no chapter 77") != std::string::npos);
+  CHECK_FALSE(parseCell(hs, "0012.34", v, err));
+  CHECK_FALSE(parseCell(hs, "8100.00", v, err));
+  CHECK(err.message.find("no heading 8100") != std::string::npos);
+}

@@ -175,7 +175,7 @@ void RecordReader::readHeader() {
     }
     int f = schema_.find(name);
     if (f < 0) {
-      warnUnknown(name);
+      warnUnknown(utf8Sanitize(name));
     } else if (seen[static_cast<size_t>(f)]) {
       warnings_.push_back({file_, 0, name, ErrCode::InvalidValue, "duplicate column '" + name + "' ignored"});
     } else {
@@ -246,18 +246,50 @@ bool RecordReader::nextCsv(Record& rec, std::vector<RowError>& errs) {
     if (errs.size() != before) failed[static_cast<size_t>(col.field)] = true;
   }
   finishRow(rec, errs, failed);
+  checkUnique(rec, errs);
+  return true;
+}
+
+void RecordReader::checkUnique(Record& rec, std::vector<RowError>& errs) {
+  if (opts_.uniqueField < 0) return;
+  const FieldValue& v = rec.values[static_cast<size_t>(opts_.uniqueField)];
+  if (!v.present) return;
+  auto [it, fresh] = uniqueSeen_.try_emplace(v.s, rec.row);
+  if (fresh) return;
+  const std::string& name = schema_.fields[static_cast<size_t>(opts_.uniqueField)].name;
+  errs.push_back({file_, rec.row, name, ErrCode::InvalidValue,
+                  "duplicate " + name + " '" + v.s + "' (first on row " + std::to_string(it->second) + ")"});
+}
+
+bool RecordReader::readLine(bool& overlong) {
+  line_.clear();
+  overlong = false;
+  std::streambuf* sb = in_->rdbuf();
+  if (!sb) return false;
+  int c = sb->sbumpc();
+  if (c == EOF) return false;
+  for (; c != EOF && c != '\n'; c = sb->sbumpc()) {
+    if (line_.size() >= kMaxLineBytes) overlong = true;  // read on to the end of the line, keep nothing more
+    else line_ += static_cast<char>(c);
+  }
   return true;
 }
 
 bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
+  bool overlong = false;
   for (;;) {
-    if (!std::getline(*in_, line_)) return false;
+    if (!readLine(overlong)) return false;
     ++lineNo_;
     if (lineNo_ == 1 && line_.size() >= 3 && line_.compare(0, 3, "\xEF\xBB\xBF") == 0) line_.erase(0, 3);
-    if (!trimView(line_).empty()) break;
+    if (overlong || !trimView(line_).empty()) break;
   }
   rec.row = lineNo_;
   rec.values.assign(schema_.fields.size(), FieldValue{});
+  if (overlong) {
+    errs.push_back({file_, rec.row, "", ErrCode::InvalidValue,
+                    "line longer than " + std::to_string(kMaxLineBytes) + " bytes (the limit); it is not read"});
+    return true;
+  }
   FlatSax sax;
   bool parsed = false;
   try {
@@ -268,7 +300,8 @@ bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
   if (!parsed) {
     std::string msg = sax.notObject ? "expected one JSON object per line"
                                     : "malformed JSON: " + (sax.error.empty() ? std::string("parse error") : sax.error);
-    errs.push_back({file_, rec.row, "", ErrCode::InvalidValue, std::move(msg)});
+    // The parser quotes the input it choked on, which may be anything: keep the message UTF-8.
+    errs.push_back({file_, rec.row, "", ErrCode::InvalidValue, utf8Sanitize(msg)});
     return true;
   }
   std::vector<bool> failed(schema_.fields.size(), false);
@@ -276,7 +309,7 @@ bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
   static const std::optional<Unit> noUnit;
   for (const auto& item : sax.items) {
     int f = schema_.find(item.key);
-    if (f < 0) { warnUnknown(item.key); continue; }
+    if (f < 0) { warnUnknown(utf8Sanitize(item.key)); continue; }
     size_t fi = static_cast<size_t>(f);
     if (given[fi]) {
       errs.push_back({file_, rec.row, item.key, ErrCode::InvalidValue, "field '" + item.key + "' given twice"});
@@ -295,6 +328,7 @@ bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
     if (errs.size() != before) failed[fi] = true;
   }
   finishRow(rec, errs, failed);
+  checkUnique(rec, errs);
   return true;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
@@ -24,10 +25,16 @@ struct ReaderOptions {
   // A cell "*" in this field is kept verbatim (s = "*") instead of being parsed: the registry
   // all-others key, which would otherwise fail as a country or enum value.
   int wildcardField = -1;
+  // A value of this field may appear in one row only (shipments: `id`, the declaration id): a later
+  // row with the same value is a row error naming the first. The reader keeps every value it has
+  // seen, so its memory grows with the number of distinct values.
+  int uniqueField = -1;
 };
 
 class RecordReader {
  public:
+  static constexpr size_t kMaxLineBytes = CsvReader::kMaxRecordBytes;  // JSON Lines: per line
+
   explicit RecordReader(const Schema& schema, ReaderOptions opts = {});
   ~RecordReader();
   RecordReader(const RecordReader&) = delete;
@@ -55,6 +62,8 @@ class RecordReader {
   void readHeader();
   bool nextCsv(Record& rec, std::vector<RowError>& errs);
   bool nextJsonl(Record& rec, std::vector<RowError>& errs);
+  bool readLine(bool& overlong);  // one JSON Lines line into line_, at most kMaxLineBytes kept
+  void checkUnique(Record& rec, std::vector<RowError>& errs);
   void setCell(Record& rec, int field, std::string_view text, const std::optional<Unit>& unit,
                std::vector<RowError>& errs);
   void finishRow(Record& rec, std::vector<RowError>& errs, const std::vector<bool>& failed);
@@ -74,6 +83,7 @@ class RecordReader {
   std::vector<RowError> warnings_;
   std::vector<std::string> missingColumns_;
   std::unordered_set<std::string> unknownSeen_;
+  std::unordered_map<std::string, uint64_t> uniqueSeen_;  // uniqueField value -> first row
 };
 
 // Reads a reference table (registry, ownership, quota state) from CSV: a required column missing from

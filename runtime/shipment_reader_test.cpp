@@ -154,3 +154,47 @@ TEST_CASE("open reports an unreadable file") {
   CHECK_FALSE(r.open("/nonexistent/ship.csv", RecordFormat::Auto, err));
   CHECK(err.file == "/nonexistent/ship.csv");
 }
+
+TEST_CASE("a unique field: a repeated value is a row error naming the first row") {
+  Schema s = shipmentSchema();
+  ReaderOptions opts;
+  opts.uniqueField = s.find("id");
+  SUBCASE("csv") {
+    std::istringstream in("id,quantity,origin\nS1,1 t,CN\nS2,1 t,CN\nS1,2 t,AU\n");
+    RecordReader r(s, opts);
+    r.attach(in, RecordFormat::Csv, "s.csv");
+    auto rows = readAll(r);
+    REQUIRE(rows.size() == 3);
+    CHECK(rows[1].errs.empty());
+    REQUIRE(rows[2].errs.size() == 1);
+    CHECK(rows[2].errs[0].field == "id");
+    CHECK(rows[2].errs[0].row == 3);
+    CHECK(rows[2].errs[0].message == "duplicate id 'S1' (first on row 1)");
+  }
+  SUBCASE("jsonl") {
+    std::istringstream in("{\"id\":\"S1\",\"quantity\":\"1 t\",\"origin\":\"CN\"}\n\n{\"id\":\"S1\",\"quantity\":\"1 t\",\"origin\":\"CN\"}\n");
+    RecordReader r(s, opts);
+    r.attach(in, RecordFormat::Jsonl, "s.jsonl");
+    auto rows = readAll(r);
+    REQUIRE(rows.size() == 2);
+    REQUIRE(rows[1].errs.size() == 1);
+    CHECK(rows[1].errs[0].message == "duplicate id 'S1' (first on row 1)");
+  }
+}
+
+TEST_CASE("jsonl: an overlong line is one row error; invalid UTF-8 never reaches a message") {
+  Schema s = shipmentSchema();
+  std::string big(RecordReader::kMaxLineBytes + 5, ' ');
+  std::istringstream in("{\"id\":\"S1\",\"quantity\":\"1 t\",\"origin\":\"CN\"," + big + "}\n"
+                        "{\"id\":\"S\xE9\",\"quantity\":\"1 t\",\"origin\":\"CN\"}\n"
+                        "{\"id\":\"S3\",\"quantity\":\"1 t\",\"origin\":\"CN\"}\n");
+  RecordReader r(s);
+  r.attach(in, RecordFormat::Jsonl, "s.jsonl");
+  auto rows = readAll(r);
+  REQUIRE(rows.size() == 3);
+  REQUIRE(rows[0].errs.size() == 1);
+  CHECK(rows[0].errs[0].message.find("longer than") != std::string::npos);
+  REQUIRE(rows[1].errs.size() == 1);
+  CHECK(utf8Invalid(rows[1].errs[0].message) == std::string_view::npos);
+  CHECK(rows[2].errs.empty());
+}

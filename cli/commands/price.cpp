@@ -85,6 +85,7 @@ int runPrice(const PriceOptions& o) {
 
   rt::ReaderOptions ropts;
   ropts.countries = p.countries.empty() ? nullptr : &p.countries;
+  ropts.uniqueField = p.shipment.find("id");  // a declaration id twice in one batch is a row error
   rt::RecordReader reader(p.shipment, ropts);
   if (o.shipments == "-") {
     reader.attach(std::cin, inFmt, "<stdin>");

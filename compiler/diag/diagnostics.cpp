@@ -30,11 +30,17 @@ std::string formatDiagnostic(const SourceManager& sm, const Diagnostic& d) {
   std::string line = sm.lineText(d.range.file, lc.line);
   if (line.empty() && lc.col == 1) return out;
   // Caret under the whole range when it stays on this line, else a single caret.
+  // Columns and widths count characters, so the caret lines up under non-ASCII text too.
   size_t width = 1;
   LineCol endLc = sm.lineCol(d.range.file, d.range.end > d.range.begin ? d.range.end - 1 : d.range.begin);
-  if (endLc.line == lc.line && d.range.end > d.range.begin) width = d.range.end - d.range.begin;
+  if (endLc.line == lc.line && d.range.end > d.range.begin) width = sm.chars(d.range.file, d.range.begin, d.range.end);
   std::string pad;
-  for (size_t i = 0; i + 1 < lc.col && i < line.size(); ++i) pad += line[i] == '\t' ? '\t' : ' ';
+  size_t seen = 0;
+  for (size_t i = 0; seen + 1 < lc.col && i < line.size(); ++i) {
+    if ((uint8_t(line[i]) & 0xC0) == 0x80) continue;
+    pad += line[i] == '\t' ? '\t' : ' ';
+    ++seen;
+  }
   out += fmt::format("  {}\n  {}^{}\n", line, pad, std::string(width > 1 ? width - 1 : 0, '~'));
   return out;
 }

@@ -13,7 +13,9 @@ struct SourceRange {
   uint32_t end = 0;    // byte offset one past the last character
 };
 
-struct LineCol { uint32_t line; uint32_t col; };  // both 1-based; col counts bytes
+// Both 1-based. col counts characters (UTF-8 code points), as editors do; a UTF-8 byte order mark at
+// the start of the file is not a character.
+struct LineCol { uint32_t line; uint32_t col; };
 
 class SourceManager {
  public:
@@ -21,7 +23,8 @@ class SourceManager {
   const std::string& path(uint32_t file) const { return files_[file].path; }
   const std::string& text(uint32_t file) const { return files_[file].text; }
   LineCol lineCol(uint32_t file, uint32_t offset) const;
-  std::string lineText(uint32_t file, uint32_t line) const;  // without the newline
+  std::string lineText(uint32_t file, uint32_t line) const;  // without the newline (or a BOM)
+  uint32_t chars(uint32_t file, uint32_t begin, uint32_t end) const;  // code points in [begin, end)
   size_t size() const { return files_.size(); }
 
  private:

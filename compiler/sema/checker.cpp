@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "compiler/diag/limits.h"
 #include "compiler/sema/checker_impl.h"
 #include "runtime/date.h"
 
@@ -216,6 +217,7 @@ void Checker::collectDeclarations() {
   }
   groupState_.assign(groupDecls_.size(), 0);
   defState_.assign(defDecls_.size(), 0);
+  defDepth_.assign(defDecls_.size(), 0);
   p_->defs.resize(defDecls_.size());
   p_->groups.resize(groupDecls_.size());
 }
@@ -296,6 +298,9 @@ void Checker::buildSchema() {
   add("price_basis", rt::FieldKind::Text, false);
   add("flow", rt::FieldKind::Enum, false, {}, flowEnum_);
   add("destination", rt::FieldKind::Country, false);
+  // A shipment has some quantity; a customs value is not negative (docs/formats.md).
+  sc.fields[size_t(sc.find("quantity"))].sign = rt::Sign::Positive;
+  sc.fields[size_t(sc.find("value"))].sign = rt::Sign::NonNegative;
   p_->fieldDefaults.assign(sc.fields.size(), 0);
   p_->hasDefault.assign(sc.fields.size(), 0);
   p_->hasDefault[ir::kFieldFlow] = 1;  // a shipment is an import unless it says otherwise (flow 0 = import)
@@ -370,6 +375,23 @@ void Checker::lowerGroupMembers(const std::vector<ast::Member>& ms, std::vector<
   }
 }
 
+// Canonical membership list: sorted by member, each member's periods merged where they overlap or
+// touch. Membership on any date is unchanged.
+void Checker::normalizeMembers(std::vector<ir::Membership>& ms) {
+  std::sort(ms.begin(), ms.end(), [](const ir::Membership& x, const ir::Membership& y) {
+    return x.country != y.country ? x.country < y.country : x.from < y.from;
+  });
+  size_t w = 0;
+  for (size_t i = 0; i < ms.size(); ++i) {
+    if (w > 0 && ms[w - 1].country == ms[i].country && int64_t(ms[i].from) <= int64_t(ms[w - 1].until) + 1) {
+      ms[w - 1].until = std::max(ms[w - 1].until, ms[i].until);
+      continue;
+    }
+    ms[w++] = ms[i];
+  }
+  ms.resize(w);
+}
+
 // Evaluates a group expression to a membership list. Returns 0, or -1 after an error.
 int Checker::groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out) {
   switch (g.kind) {
@@ -395,12 +417,22 @@ int Checker::groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out
         return -1;
       }
       if (groupState_[i] == 1) { d_.error(code::kCycle, g.range, fmt::format("group '{}' is defined in terms of itself", g.name)); return -1; }
+      if (groupState_[i] == 0 && groupChain_ >= limits::kMaxNesting) {
+        if (!chainReported_)
+          d_.error(code::kTooDeep, g.range, fmt::format("group '{}' starts a chain of more than {} groups each made from the next (the nesting limit)",
+                                                        g.name, limits::kMaxNesting));
+        chainReported_ = true;
+        return -1;
+      }
       if (groupState_[i] == 0) {
         groupState_[i] = 1;
+        ++groupChain_;
         std::vector<ir::Membership> ms;
         groupFrom(*groupDecls_[i]->expr, ms);
+        normalizeMembers(ms);
         p_->groups[i] = {groupDecls_[i]->name, ms, groupEnum_[i]};
         groupState_[i] = 2;
+        --groupChain_;
       }
       out.insert(out.end(), p_->groups[i].members.begin(), p_->groups[i].members.end());
       return 0;
@@ -408,6 +440,10 @@ int Checker::groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out
     case ast::GroupExpr::Binary: {
       std::vector<ir::Membership> a, b;
       if (groupFrom(*g.lhs, a) < 0 || groupFrom(*g.rhs, b) < 0) return -1;
+      // Operands in canonical form keep the work proportional to the distinct members, however
+      // often groups are combined (g2 = g1 + g0, g3 = g2 + g1, ... once doubled at every step).
+      normalizeMembers(a);
+      normalizeMembers(b);
       if (g.op == '+') { out.insert(out.end(), a.begin(), a.end()); out.insert(out.end(), b.begin(), b.end()); return 0; }
       // Difference and intersection work per country on day ranges.
       for (const auto& x : a) {

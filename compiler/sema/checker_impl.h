@@ -54,6 +54,7 @@ class Checker {
   void buildSchema();
   void lowerGroups();
   int groupFrom(const ast::GroupExpr& g, std::vector<ir::Membership>& out);
+  static void normalizeMembers(std::vector<ir::Membership>& ms);
   void lowerGroupMembers(const std::vector<ast::Member>& ms, std::vector<ir::Membership>& out);
   void lowerSchedules();
   void lowerRegistries();
@@ -69,7 +70,8 @@ class Checker {
   int32_t parseDate(const std::string& text, SourceRange r);
 
   // --- expressions (lower_expr.cpp)
-  TExpr lower(const ast::Expr& e, const ir::Type* expect = nullptr);
+  TExpr lower(const ast::Expr& e, const ir::Type* expect = nullptr);  // counts nesting, then lowerNode
+  TExpr lowerNode(const ast::Expr& e, const ir::Type* expect);
   TExpr lowerValue(const ast::Expr& e, const ir::Type* expect = nullptr);  // errors on non-values
   TExpr asValue(TExpr v, const ast::Expr& e);
   TExpr lowerName(const ast::Expr& e, const ir::Type* expect);
@@ -134,6 +136,13 @@ class Checker {
   std::vector<const ast::RegistryDecl*> registryDecls_;
   std::vector<int> groupState_;     // 0 todo, 1 in progress, 2 done (cycle detection)
   std::vector<int> defState_;
+  // Nesting (limits::kMaxNesting) counted through definitions: a use of a let is one level plus the
+  // let's own depth, so evaluation, which follows the same path, never recurses deeper than the limit.
+  size_t exprDepth_ = 0, exprDepthMax_ = 0;
+  std::vector<size_t> defDepth_;    // per definition: its nesting, with the definitions it uses
+  size_t defChain_ = 0;             // definitions being lowered inside each other right now
+  size_t groupChain_ = 0;           // groups being resolved inside each other right now
+  bool chainReported_ = false;      // a chain past the limit is reported once
   std::vector<int> attrField_;      // attribute -> shipment field index
   int ownershipRegistry_ = -1;
   std::vector<int> groupEnum_;      // per group: -1 countries, else the enumeration of its members

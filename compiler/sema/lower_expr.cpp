@@ -1,6 +1,7 @@
 // Expressions: name resolution, type and unit checking, lowering to IR nodes.
 #include <fmt/format.h>
 
+#include "compiler/diag/limits.h"
 #include "compiler/sema/checker_impl.h"
 #include "runtime/date.h"
 
@@ -133,7 +134,13 @@ TExpr Checker::asValue(TExpr v, const ast::Expr& e) {
 TExpr Checker::lowerNumber(const ast::Expr& e) {
   auto p = rt::decParse(e.text);
   if (p.code != rt::ErrCode::Ok) {
-    d_.error(code::kBadLiteral, e.range, fmt::format("'{}' cannot be represented exactly (at most 13 integer and 6 fractional digits)", e.text));
+    size_t dot = e.text.find('.');
+    if (p.code == rt::ErrCode::OutOfRange)
+      d_.error(code::kBadLiteral, e.range, fmt::format("'{}' is out of range: numbers lie between -9223372036854.775807 and 9223372036854.775807", e.text));
+    else if (dot != std::string::npos && e.text.size() - dot - 1 > size_t(rt::kScale))
+      d_.error(code::kBadLiteral, e.range, fmt::format("'{}' has more than 6 decimal places: numbers are exact to 6 places, nothing is rounded silently", e.text));
+    else
+      d_.error(code::kBadLiteral, e.range, fmt::format("'{}' cannot be represented exactly (at most 13 integer and 6 fractional digits)", e.text));
     return bad(e.range);
   }
   if (!e.unit.empty()) {
@@ -194,6 +201,7 @@ TExpr Checker::dynamicField(const std::string& name, ir::Type t, SourceRange r) 
     spec.name = name;
     spec.kind = rt::FieldKind::Decimal;
     spec.unit = t.unit;
+    spec.sign = rt::Sign::NonNegative;  // contained.<element> masses and content_value.<mineral> amounts
     f = p_->shipment.add(spec);
     p_->fieldDefaults.push_back(0);
     p_->hasDefault.push_back(0);
@@ -286,8 +294,21 @@ TExpr Checker::lowerGlobal(int i, SourceRange r) {
     d_.error(code::kCycle, r, fmt::format("'{}' depends on itself", d->name));
     return bad(r);
   }
+  if (defState_[i] == 0 && defChain_ >= limits::kMaxNesting) {
+    // Definitions in terms of definitions, more than the nesting limit deep: stop before the
+    // checker's own recursion (and later the evaluation's) can get that deep. Once: the rest of a
+    // long chain would hit the limit again every 256 links.
+    if (!chainReported_)
+      d_.error(code::kTooDeep, r, fmt::format("'{}' starts a chain of more than {} definitions each using the next (the nesting limit)",
+                                              d->name, limits::kMaxNesting));
+    chainReported_ = true;
+    return bad(r);
+  }
   if (defState_[i] == 0) {
     defState_[i] = 1;
+    ++defChain_;
+    size_t savedDepth = exprDepth_, savedMax = exprDepthMax_;
+    exprDepth_ = exprDepthMax_ = 0;
     auto saved = std::move(locals_);  // definitions see no measure locals
     locals_.clear();
     std::optional<ir::Type> t;
@@ -304,17 +325,44 @@ TExpr Checker::lowerGlobal(int i, SourceRange r) {
     def.name = d->name;
     def.isReference = d->isReference;
     def.pos = pos(d->range);
+    if (v.ok() && exprDepthMax_ + 1 > limits::kMaxNesting) {
+      d_.error(code::kTooDeep, d->range, fmt::format("'{}' nests expressions {} levels deep, counting the definitions it uses (the limit is {})",
+                                                     d->name, exprDepthMax_ + 1, limits::kMaxNesting));
+      v = bad(r);
+    }
     if (v.ok()) { def.node = uint32_t(v.node); def.type = v.type; defState_[i] = 2; }
     else defState_[i] = 3;
     p_->defs[i] = def;
+    defDepth_[i] = exprDepthMax_;
+    exprDepth_ = savedDepth;
+    exprDepthMax_ = savedMax;
+    --defChain_;
   }
   if (defState_[i] != 2) return bad(r);
+  size_t total = exprDepth_ + 1 + defDepth_[i];
+  exprDepthMax_ = std::max(exprDepthMax_, total);
+  if (total > limits::kMaxNesting) {
+    d_.error(code::kTooDeep, r, fmt::format("using '{}' here nests expressions {} levels deep, counting the definitions they use (the limit is {})",
+                                            d->name, total, limits::kMaxNesting));
+    return bad(r);
+  }
   ir::Node n = mk(Op::Global, p_->defs[i].type.kind, pos(r));
   n.a = uint32_t(i);
   return value(emit(n), p_->defs[i].type, r);
 }
 
 TExpr Checker::lower(const ast::Expr& e, const ir::Type* expect) {
+  // Only constructs that contain expressions are levels, as in the syntax stage's count.
+  bool nests = !e.kids.empty() || !e.bands.empty();
+  if (!nests) return lowerNode(e, expect);
+  ++exprDepth_;
+  exprDepthMax_ = std::max(exprDepthMax_, exprDepth_);
+  TExpr r = lowerNode(e, expect);
+  --exprDepth_;
+  return r;
+}
+
+TExpr Checker::lowerNode(const ast::Expr& e, const ir::Type* expect) {
   using K = ast::ExprKind;
   switch (e.kind) {
     case K::Number: return lowerNumber(e);
@@ -410,6 +458,10 @@ TExpr Checker::lower(const ast::Expr& e, const ir::Type* expect) {
       return row;
     }
     case K::Field: {
+      if (e.kids[0]->kind == K::Number && e.kids[0]->unit.empty()) {  // `5. USD` lexes as 5 .USD
+        d_.error(code::kBadLiteral, e.kids[0]->range, fmt::format("malformed number '{}.': a decimal point needs digits on both sides", e.kids[0]->text));
+        return bad(e.range);
+      }
       TExpr base = lower(*e.kids[0]);
       if (!base.ok()) return base;
       if (base.cat != TExpr::Row) {

@@ -2,7 +2,10 @@
 // is quoted above it. This file and parse.cpp are the only ones that see ANTLR types.
 #include "compiler/syntax/ast_builder.h"
 
+#include <fmt/format.h>
+
 #include "compiler/diag/codes.h"
+#include "compiler/diag/limits.h"
 
 namespace lode::syntax {
 
@@ -51,15 +54,47 @@ std::string AstBuilder::unquote(TerminalNode* t) {
   return out;
 }
 
+AstBuilder::Level::Level(AstBuilder& builder, ParserRuleContext* c) : b(builder), counted(c != nullptr) {
+  if (!counted) return;  // not a nesting construct
+  ok = ++b.depth_ <= limits::kMaxNesting;
+  if (!ok && !b.tooDeep_) {
+    b.tooDeep_ = true;
+    b.diags_.error(code::kTooDeep, b.rangeOf(c->getStart(), c->getStart()),
+                   fmt::format("expression nested more than {} levels deep (the limit)", limits::kMaxNesting));
+  }
+}
+
+ast::ExprPtr AstBuilder::tooDeep(ParserRuleContext* c) { return make(ast::ExprKind::Bool, c); }
+
 // file : decl* EOF
 ast::Module AstBuilder::build(P::FileContext* f) {
   ast::Module m;
   m.file = file_;
   for (auto* d : f->decl()) decl(d, m);
+  if (tooDeep_ || tooMany_) m.broken = true;
   return m;
 }
 
 void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
+  // Each declaration counts, and each measure of a `first`/`exclusive` block (limits::kMaxDeclarations).
+  size_t count = 1;
+  if (auto* cb = d->combineBlock()) {
+    count = cb->measureDecl().size();
+    if (count > limits::kMaxBlockMeasures && !tooMany_) {
+      tooMany_ = true;
+      diags_.error(code::kTooMany, rangeOf(cb->measureDecl()[limits::kMaxBlockMeasures]->getStart(), nullptr),
+                   fmt::format("more than {} measures in one `{}` block (the limit)", limits::kMaxBlockMeasures,
+                               cb->FIRST() ? "first" : "exclusive"));
+    }
+  }
+  if (declarations_ + count > limits::kMaxDeclarations && !tooMany_) {
+    tooMany_ = true;
+    diags_.error(code::kTooMany, rangeOf(d->getStart(), nullptr),
+                 fmt::format("more than {} declarations in one file (the limit): split the agreement into modules with `use`",
+                             limits::kMaxDeclarations));
+  }
+  declarations_ += count;
+  if (tooMany_) return;
   if (auto* a = d->agreementDecl()) {
     ast::Header h = header(a);
     if (m.header) m.extraHeaders.push_back(std::move(h)); else m.header = std::move(h);
@@ -190,6 +225,10 @@ ast::Member AstBuilder::member(P::MemberContext* c) {
 // groupExpr : groupExpr op groupExpr | [ members ] | IDENT | ( groupExpr )
 std::unique_ptr<ast::GroupExpr> AstBuilder::groupExpr(P::GroupExprContext* c) {
   auto g = std::make_unique<ast::GroupExpr>(node<ast::GroupExpr>(rangeOf(c)));
+  // A union, difference or parenthesis contains group expressions: one nesting level.
+  bool nests = dynamic_cast<P::GroupBinaryContext*>(c) || dynamic_cast<P::GroupParenContext*>(c);
+  Level level(*this, nests ? c : nullptr);
+  if (nests && !level.ok) { g->kind = ast::GroupExpr::List; return g; }
   if (auto* b = dynamic_cast<P::GroupBinaryContext*>(c)) {
     g->kind = ast::GroupExpr::Binary;
     g->op = b->op->getText()[0];
@@ -420,6 +459,8 @@ ast::ExprPtr AstBuilder::expr(P::ExprContext* c) {
   using K = ast::ExprKind;
   if (!c) return make(K::Bool, nullptr);
   if (auto* p = dynamic_cast<P::PrimaryExprContext*>(c)) return primary(p->primary());
+  Level level(*this, c);
+  if (!level.ok) return tooDeep(c);
   if (auto* o = dynamic_cast<P::OtherwiseExprContext*>(c)) return binaryLike(K::Otherwise, c, o->expr(0), o->expr(1));
   if (auto* n = dynamic_cast<P::NotExprContext*>(c)) { auto e = make(K::Not, c); e->kids.push_back(expr(n->expr())); return e; }
   if (auto* n = dynamic_cast<P::NegExprContext*>(c)) { auto e = make(K::Neg, c); e->kids.push_back(expr(n->expr())); return e; }
@@ -469,6 +510,9 @@ ast::ExprPtr AstBuilder::primary(P::PrimaryContext* c) {
   if (auto* s = dynamic_cast<P::StringLitContext*>(c)) { auto e = make(K::String, c); e->text = unquote(s->STRING()); return e; }
   if (auto* b = dynamic_cast<P::BoolLitContext*>(c)) { auto e = make(K::Bool, c); e->text = b->getText(); return e; }
   if (auto* n = dynamic_cast<P::NameExprContext*>(c)) { auto e = make(K::Name, c); e->text = n->getText(); return e; }
+  // Everything below contains expressions: one nesting level.
+  Level level(*this, c);
+  if (!level.ok) return tooDeep(c);
   if (auto* i = dynamic_cast<P::IfExprContext*>(c)) {
     auto e = make(K::If, c);
     for (auto* x : i->expr()) e->kids.push_back(expr(x));

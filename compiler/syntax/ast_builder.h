@@ -47,10 +47,26 @@ class AstBuilder {
   uint32_t byteOf(size_t cp) const;
   static std::string unquote(antlr4::tree::TerminalNode* t);
 
+  // Nesting guard (limits::kMaxNesting): one level per construct that contains an expression.
+  // Past the limit the construct is reported once and replaced by a placeholder, and the module is
+  // marked broken so no later stage sees it.
+  struct Level {
+    AstBuilder& b;
+    bool counted;
+    bool ok = true;
+    Level(AstBuilder& builder, antlr4::ParserRuleContext* c);  // c null: not a level
+    ~Level() { if (counted) --b.depth_; }
+  };
+  ast::ExprPtr tooDeep(antlr4::ParserRuleContext* c);
+
   uint32_t file_;
   const std::vector<uint32_t>& cpToByte_;
   Diagnostics& diags_;
   ast::NodeId nextId_;
+  size_t depth_ = 0;
+  bool tooDeep_ = false;   // reported once per file: the rest of a deep expression would repeat it
+  size_t declarations_ = 0;
+  bool tooMany_ = false;
 };
 
 }  // namespace lode::syntax

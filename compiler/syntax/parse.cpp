@@ -3,26 +3,39 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cstring>
+#include <unordered_map>
+
 #include "LodeLexer.h"
 #include "LodeParser.h"
 #include "antlr4-runtime.h"
 #include "compiler/diag/codes.h"
+#include "compiler/diag/limits.h"
 #include "compiler/syntax/ast_builder.h"
 
 namespace lode::syntax {
 namespace {
 
 // Checks UTF-8 and builds the code point -> byte offset map ANTLR positions need.
-// Returns the byte offset of the first invalid sequence, or -1.
+// Returns the byte offset of the first invalid sequence, or -1. ANTLR's input stream drops a leading
+// UTF-8 byte order mark, so its code point 0 is the character after the BOM.
 long utf8Map(const std::string& s, std::vector<uint32_t>& cpToByte) {
   bool ascii = true;
   for (unsigned char c : s) if (c >= 0x80) { ascii = false; break; }
   if (ascii) return -1;
-  for (size_t i = 0; i < s.size();) {
+  size_t start = s.compare(0, 3, "\xEF\xBB\xBF") == 0 ? 3 : 0;
+  for (size_t i = start; i < s.size();) {
     unsigned char c = s[i];
     size_t n = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
     if (n == 0 || i + n > s.size()) return long(i);
     for (size_t k = 1; k < n; ++k) if ((uint8_t(s[i + k]) & 0xC0) != 0x80) return long(i);
+    // Overlong forms, surrogates and code points past U+10FFFF are not UTF-8 either.
+    uint32_t cp = n == 1 ? c : n == 2 ? c & 0x1F : n == 3 ? c & 0x0F : c & 0x07;
+    for (size_t k = 1; k < n; ++k) cp = (cp << 6) | (uint8_t(s[i + k]) & 0x3F);
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return long(i);
     cpToByte.push_back(uint32_t(i));
     i += n;
   }
@@ -32,7 +45,19 @@ long utf8Map(const std::string& s, std::vector<uint32_t>& cpToByte) {
 
 std::string describe(antlr4::Token* t) {
   if (!t || t->getType() == antlr4::Token::EOF) return "end of file";
-  return fmt::format("'{}'", t->getText());
+  std::string text = t->getText();
+  // Control characters (a NUL byte, a form feed) are named, not printed.
+  if (text.size() == 1 && (uint8_t(text[0]) < 0x20 || text[0] == 0x7F)) return fmt::format("U+{:04X}", uint8_t(text[0]));
+  return fmt::format("'{}'", text);
+}
+
+// Keywords are lowercase words the lexer does not hand out as IDENT.
+bool isKeyword(antlr4::Token* t) {
+  if (!t || t->getType() == lode_gen::LodeLexer::IDENT || t->getType() == antlr4::Token::EOF) return false;
+  std::string text = t->getText();
+  if (text.empty()) return false;
+  for (char c : text) if (c < 'a' || c > 'z') return false;
+  return true;
 }
 
 class ErrorListener : public antlr4::BaseErrorListener {
@@ -46,7 +71,10 @@ class ErrorListener : public antlr4::BaseErrorListener {
     SourceRange r{file_, byteOf(tok->getStartIndex()), byteOf(tok->getStopIndex() + 1)};
     if (tok->getType() == antlr4::Token::EOF) r.end = r.begin;
     if (tok->getType() == lode_gen::LodeLexer::UNKNOWN) {
-      diags_.error(code::kBadChar, r, fmt::format("unexpected character {} (not part of any lode token)", describe(tok)));
+      if (tok->getText() == "\"")
+        diags_.error(code::kBadChar, r, "unterminated string: a string must close with \" on the line it starts");
+      else
+        diags_.error(code::kBadChar, r, fmt::format("unexpected character {} (not part of any lode token)", describe(tok)));
       return;
     }
     // A word right after a number that is not a unit word: say so (the grammar only takes unit words).
@@ -69,8 +97,23 @@ class ErrorListener : public antlr4::BaseErrorListener {
     auto pos = msg.find("expecting ");
     if (pos != std::string::npos) expected = msg.substr(pos + 10);
     std::string text = fmt::format("unexpected {}", describe(tok));
+    if (isKeyword(tok) && expected == "IDENT") {  // only a name fits here
+      diags_.error(code::kSyntax, r, fmt::format("'{}' is a keyword and cannot be used as a name", tok->getText()));
+      return;
+    }
     if (msg.rfind("missing", 0) == 0) text = fmt::format("missing {} before {}", msg.substr(8, msg.find(" at ") - 8), describe(tok));
-    if (!expected.empty() && expected.size() < 160) text += fmt::format("; expected {}", expected);
+    // The token kinds in words: "expected a name", not "expected IDENT".
+    static const std::pair<const char*, const char*> kWords[] = {
+        {"IDENT", "a name"}, {"DATE", "a date (YYYY-MM-DD)"}, {"NUMBER", "a number"},
+        {"STRING", "a string"}, {"HSCODE", "an HS code"}};
+    for (const auto& [kind, words] : kWords) {
+      for (size_t at = expected.find(kind); at != std::string::npos; at = expected.find(kind, at + 1)) {
+        bool alone = (at == 0 || !std::isalnum(uint8_t(expected[at - 1]))) &&
+                     (at + std::strlen(kind) >= expected.size() || !std::isalnum(uint8_t(expected[at + std::strlen(kind)])));
+        if (alone) expected.replace(at, std::strlen(kind), words);
+      }
+    }
+    if (!expected.empty() && expected.size() < 200) text += fmt::format("; expected {}", expected);
     diags_.error(code::kSyntax, r, text);
   }
 
@@ -84,6 +127,102 @@ class ErrorListener : public antlr4::BaseErrorListener {
   Diagnostics& diags_;
 };
 
+// The parser is recursive descent: each nested construct is a C++ call. It tracks how deep rule
+// invocations (and among them `expr`, the one rule every nesting construct goes through) are nested,
+// and gives up (TooDeep) past the limits, long before the stack could overflow. ANTLR announces a
+// rule's start (enterRule / enterRecursionRule) but not its end, so the depths of a context are
+// computed from its parent's: contexts the generated code creates without announcing them (labelled
+// alternatives, the new root of a left-recursive loop) are counted on the way up to the nearest
+// announced ancestor.
+class GuardedParser : public lode_gen::LodeParser {
+ public:
+  struct TooDeep {
+    antlr4::Token* at;
+  };
+  using LodeParser::LodeParser;
+
+  void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
+    track(ctx);
+    LodeParser::enterRule(ctx, state, rule);
+  }
+  void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
+    track(ctx);
+    LodeParser::enterRecursionRule(ctx, state, rule, precedence);
+  }
+
+ private:
+  struct Depth {
+    size_t rules = 0, exprs = 0;
+  };
+  static bool isExpr(const antlr4::tree::ParseTree* t) {
+    auto* r = dynamic_cast<const antlr4::RuleContext*>(t);
+    return r && r->getRuleIndex() == RuleExpr;
+  }
+  void track(antlr4::ParserRuleContext* ctx) {
+    Depth d{1, isExpr(ctx) ? 1u : 0u};
+    for (antlr4::tree::ParseTree* p = ctx->parent; p; p = p->parent) {
+      auto it = depth_.find(p);
+      if (it != depth_.end()) {
+        d.rules += it->second.rules;
+        d.exprs += it->second.exprs;
+        break;
+      }
+      ++d.rules;
+      if (isExpr(p)) ++d.exprs;
+    }
+    depth_[ctx] = d;
+    // An expression nested n levels deep is n + 1 nested `expr` invocations: the syntax stage's own
+    // count (AstBuilder) reports exactly at kMaxNesting; this one only catches what never gets there.
+    if (d.exprs > limits::kMaxNesting + 2 || d.rules > limits::kMaxRuleDepth) throw TooDeep{getCurrentToken()};
+  }
+  std::unordered_map<const antlr4::tree::ParseTree*, Depth> depth_;
+};
+
+// One pass of the lexer before the parser runs, keeping no tokens: bounds the parser's work (token
+// count), the nesting of brackets (the parser and every later stage recurse on it) and the length
+// of names. Returns false when the file must not be parsed.
+bool prescan(lode_gen::LodeLexer& lexer, uint32_t file, const std::vector<uint32_t>& cpToByte, Diagnostics& diags) {
+  auto byteOf = [&](size_t cp) -> uint32_t {
+    if (cpToByte.empty()) return uint32_t(cp);
+    return cp < cpToByte.size() ? cpToByte[cp] : cpToByte.back();
+  };
+  auto rangeOf = [&](const antlr4::Token& t) {
+    return SourceRange{file, byteOf(t.getStartIndex()), byteOf(t.getStopIndex() + 1)};
+  };
+  size_t tokens = 0, depth = 0;
+  bool ok = true;
+  for (;;) {
+    std::unique_ptr<antlr4::Token> t = lexer.nextToken();
+    size_t type = t->getType();
+    if (type == antlr4::Token::EOF) break;
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (++tokens > limits::kMaxTokens) {
+      diags.error(code::kTooLarge, rangeOf(*t),
+                  fmt::format("more than {} tokens in one file (the limit): split the agreement into modules with `use`",
+                              limits::kMaxTokens));
+      ok = false;
+      break;
+    }
+    if (type == lode_gen::LodeLexer::IDENT && t->getText().size() > limits::kMaxNameLength) {
+      diags.error(code::kNameTooLong, rangeOf(*t),
+                  fmt::format("name of {} characters: names have at most {}", t->getText().size(), limits::kMaxNameLength));
+    } else if (type == lode_gen::LodeLexer::LPAREN || type == lode_gen::LodeLexer::LBRACK ||
+               type == lode_gen::LodeLexer::LBRACE) {
+      if (++depth > limits::kMaxNesting) {
+        diags.error(code::kTooDeep, rangeOf(*t),
+                    fmt::format("brackets nested more than {} levels deep (the limit)", limits::kMaxNesting));
+        ok = false;
+        break;
+      }
+    } else if (type == lode_gen::LodeLexer::RPAREN || type == lode_gen::LodeLexer::RBRACK ||
+               type == lode_gen::LodeLexer::RBRACE) {
+      if (depth > 0) --depth;  // unbalanced brackets are the parser's to report
+    }
+  }
+  lexer.reset();  // rewinds the input for the real pass
+  return ok;
+}
+
 }  // namespace
 
 ast::Module parseFile(SourceManager& sm, uint32_t file, Diagnostics& diags) {
@@ -91,31 +230,55 @@ ast::Module parseFile(SourceManager& sm, uint32_t file, Diagnostics& diags) {
   std::vector<uint32_t> cpToByte;
   long bad = utf8Map(text, cpToByte);
   if (bad >= 0) {
-    diags.error(code::kBadChar, {file, uint32_t(bad), uint32_t(bad + 1)}, "file is not valid UTF-8 (save it as UTF-8)");
+    diags.error(code::kBadChar, {file, uint32_t(bad), uint32_t(bad + 1)},
+                fmt::format("file is not valid UTF-8: byte 0x{:02X} (save it as UTF-8)", uint8_t(text[size_t(bad)])));
     ast::Module m;
     m.file = file;
     m.broken = true;
     return m;
   }
+  auto brokenModule = [&] {
+    ast::Module m;
+    m.file = file;
+    m.broken = true;
+    return m;
+  };
+  if (text.size() > limits::kMaxFileBytes) {  // the driver checks first; this covers direct callers
+    diags.error(code::kTooLarge, {file, 0, 0},
+                fmt::format("file of {} bytes: the limit is {} bytes (1 MiB)", text.size(), limits::kMaxFileBytes));
+    return brokenModule();
+  }
   antlr4::ANTLRInputStream input(text);
   lode_gen::LodeLexer lexer(&input);
   lexer.removeErrorListeners();
+  if (!prescan(lexer, file, cpToByte, diags)) return brokenModule();
   antlr4::CommonTokenStream tokens(&lexer);
-  lode_gen::LodeParser parser(&tokens);
+  GuardedParser parser(&tokens);
   ErrorListener listener(file, cpToByte, diags);
   lexer.addErrorListener(&listener);
   parser.removeErrorListeners();
   parser.addErrorListener(&listener);
   size_t before = diags.errorCount();
-  auto* tree = parser.file();
+  lode_gen::LodeParser::FileContext* tree = nullptr;
+  try {
+    tree = parser.file();
+  } catch (const GuardedParser::TooDeep& deep) {
+    SourceRange r{file, 0, 0};
+    if (deep.at) {
+      auto byteOf = [&](size_t cp) -> uint32_t {
+        if (cpToByte.empty()) return uint32_t(cp);
+        return cp < cpToByte.size() ? cpToByte[cp] : cpToByte.back();
+      };
+      r = {file, byteOf(deep.at->getStartIndex()), byteOf(deep.at->getStopIndex() + 1)};
+      if (deep.at->getType() == antlr4::Token::EOF) r.end = r.begin;
+    }
+    diags.error(code::kTooDeep, r,
+                fmt::format("expression nested more than {} levels deep (the limit)", limits::kMaxNesting));
+    return brokenModule();
+  }
   // After a syntax error ANTLR's recovery leaves holes in the tree; the errors are reported (all of
   // them, recovery goes on), but no AST is built from a broken file.
-  if (diags.errorCount() != before) {
-    ast::Module m;
-    m.file = file;
-    m.broken = true;
-    return m;
-  }
+  if (diags.errorCount() != before) return brokenModule();
   AstBuilder builder(file, cpToByte, diags);
   return builder.build(tree);
 }
