@@ -114,8 +114,10 @@ lode_status lode_result_error(const lode_result* r, size_t i, const char** code,
 lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t* needed);
 
 /* ---- batches (columnar) ---------------------------------------------------------------------- */
-/* A batch of n shipments: set whole columns of cells (texts as in CSV; NULL or "" = absent), then
- * price them in order. Results are read per row. */
+/* A batch of n shipments, 1 <= n <= LODE_BATCH_MAX (else LODE_ERR_ARGUMENT): set whole columns of
+ * cells (texts as in CSV; NULL or "" = absent; a column of another length is LODE_ERR_ARGUMENT), then
+ * price them in order. Results are read per row. Larger inputs are priced in chunks. */
+#define LODE_BATCH_MAX ((size_t)1 << 24)
 lode_status lode_batch_new(const lode_agreement* a, size_t n, lode_batch** out);
 void lode_batch_free(lode_batch* b);
 lode_status lode_batch_set_column(lode_batch* b, int32_t field, const char* const* cells, size_t n);

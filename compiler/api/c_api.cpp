@@ -454,6 +454,7 @@ lode_status lode_batch_new(const lode_agreement* a, size_t n, lode_batch** out) 
   if (out) *out = nullptr;
   if (!a || !out) return LODE_ERR_NULL;
   if (!live(a, kAgreement)) return LODE_ERR_HANDLE;
+  if (n == 0 || n > LODE_BATCH_MAX) return LODE_ERR_ARGUMENT;  // not an allocation failure deep inside
   return guarded([&] {
     size_t fields = a->p().shipment.fields.size();
     auto* b = new lode_batch{kBatch, a, n, std::vector<std::vector<std::string>>(fields), std::vector<uint8_t>(fields, 0),

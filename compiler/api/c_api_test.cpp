@@ -243,3 +243,26 @@ TEST_CASE("C ABI: the jit engine prices like the interpreter and a second servic
   std::error_code ec;
   std::filesystem::remove_all(cache, ec);
 }
+
+TEST_CASE("C ABI misuse: batch sizes, column lengths, fields and row indices") {
+  E1 e;
+  lode_batch* b = nullptr;
+  CHECK(lode_batch_new(e.a, 0, &b) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_new(e.a, SIZE_MAX, &b) == LODE_ERR_ARGUMENT);  // refused up front, nothing allocated
+  CHECK(b == nullptr);
+  REQUIRE(lode_batch_new(e.a, 2, &b) == LODE_OK);
+  const char* cells[] = {"2029-03-01", "2029-03-02", "2029-03-03"};
+  int32_t date = lode_field(e.a, "date");
+  CHECK(lode_batch_set_column(b, date, cells, 3) == LODE_ERR_ARGUMENT);  // another length than the batch
+  CHECK(lode_batch_set_column(b, -1, cells, 2) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_column(b, lode_field_count(e.a), cells, 2) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_column(b, date, nullptr, 2) == LODE_ERR_NULL);
+  CHECK(lode_batch_set_column(b, date, cells, 2) == LODE_OK);
+  size_t priced = 99;
+  CHECK(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  CHECK(priced == 0);  // rows without hs, origin, quantity, value: each has its errors, none priced
+  CHECK(lode_batch_result(b, 2) == nullptr);
+  REQUIRE(lode_batch_result(b, 1) != nullptr);
+  CHECK(lode_result_ok(lode_batch_result(b, 1)) == 0);
+  lode_batch_free(b);
+}
