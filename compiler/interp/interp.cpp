@@ -83,11 +83,15 @@ class Frame : public jit::FrameView {
   // The compiled measures' ways back in (jit.h Callbacks).
   void mark() { marks_ = {out_.lines.size(), out_.outcomes.size(), out_.quotas.size()}; }
   void measureFailed(uint64_t e, int32_t fieldIdx) {
+    std::string detail = fieldIdx >= 0 ? p_.shipment.fields[size_t(fieldIdx)].name : detailOf(e);
+    dropSinceMark({ErrCode(e >> 32), uint32_t(e), std::move(detail)});
+  }
+  // A failed measure contributes nothing; its error says why.
+  void dropSinceMark(rt::EvalError err) {
     out_.lines.resize(marks_[0]);
     out_.outcomes.resize(marks_[1]);
     out_.quotas.resize(marks_[2]);
-    std::string detail = fieldIdx >= 0 ? p_.shipment.fields[size_t(fieldIdx)].name : detailOf(e);
-    out_.errors.push_back({ErrCode(e >> 32), uint32_t(e), std::move(detail)});
+    out_.errors.push_back(std::move(err));
   }
   void line(uint32_t mi, uint32_t si, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
     const ir::Stmt& s = p_.measures[mi].stmts[si];
@@ -557,18 +561,14 @@ void Frame::measureStep(uint32_t mi) {
     if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
     return;
   }
-  size_t lines = out_.lines.size(), outcomes = out_.outcomes.size(), quotas = out_.quotas.size();
+  mark();
   try {
     if (!applies(m.scopes, m.when, m.pos, mi)) return;
     if (trace_) traceEv(rt::TraceEvent::Applied, mi, m.pos);
     if (m.block >= 0) blockFired[m.block] = 1;
     runMeasure(mi);
   } catch (const Failure& f) {
-    // A failed measure contributes nothing; its error says why.
-    out_.lines.resize(lines);
-    out_.outcomes.resize(outcomes);
-    out_.quotas.resize(quotas);
-    out_.errors.push_back({f.code, f.pos, f.detail});
+    dropSinceMark({f.code, f.pos, f.detail});
   }
 }
 

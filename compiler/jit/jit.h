@@ -93,7 +93,8 @@ class CompiledProgram {
   MeasuresFn measures() const { return measures_; }
   uint32_t maxSlots() const { return maxSlots_; }  // locals the measures function may use
   bool fromCache() const { return fromCache_; }
-  // Where compile time went, in milliseconds (generate IR, optimise, emit machine code, link).
+  // Where compile time went, in milliseconds (generate IR, optimise, emit machine code, link): timing
+  // for benchmarks only, no amount flows through it.
   struct Phases { double generate = 0, optimise = 0, emit = 0, link = 0; };
   const Phases& phases() const { return phases_; }  // the machine code was loaded, not generated
   const std::string& cacheKey() const { return key_; }
