@@ -195,6 +195,36 @@ bool parseEnum(const FieldSpec& spec, std::string_view t, FieldValue& out, RowEr
   return fail(err, ErrCode::InvalidValue, "'" + std::string(t) + "' is not one of: " + allowed);
 }
 
+}  // namespace
+
+namespace {
+constexpr int kHsDigits = 10;
+int64_t pow10(int n) { int64_t p = 1; while (n-- > 0) p *= 10; return p; }
+// The digits as a number, padded with zeros to kHsDigits; -1 when they are not 1..kHsDigits digits.
+int64_t hsPadded(std::string_view digits) {
+  if (digits.empty() || digits.size() > size_t(kHsDigits)) return -1;
+  int64_t v = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return -1;
+    v = v * 10 + (c - '0');
+  }
+  return v * pow10(kHsDigits - int(digits.size()));
+}
+}  // namespace
+
+int64_t hsKey(std::string_view digits) {
+  int64_t padded = hsPadded(digits);
+  return padded < 0 ? 0 : padded * 16 + int64_t(digits.size());
+}
+
+HsRange hsPrefixRange(std::string_view digits) {
+  int64_t padded = hsPadded(digits);
+  if (padded < 0) return {};
+  return {padded * 16 + int64_t(digits.size()), (padded + pow10(kHsDigits - int(digits.size()))) * 16};
+}
+
+namespace {
+
 bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
   std::string digits;
   for (char c : t) {
@@ -209,6 +239,7 @@ bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
     return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no chapter " + digits.substr(0, 2) + ")");
   if (digits.compare(2, 2, "00") == 0)
     return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no heading " + digits.substr(0, 4) + ")");
+  out.i = hsKey(digits);
   out.s = std::move(digits);
   out.present = true;
   return true;

@@ -45,7 +45,7 @@ struct Schema {
 };
 
 // One cell. Numeric kinds live in `i` (decimal raw, days, bool, packed country, enum index);
-// Text and Hs live in `s`.
+// Text and Hs live in `s`; an Hs cell also has its hsKey in `i` (0 when it was set without one).
 struct FieldValue {
   bool present = false;
   int64_t i = 0;
@@ -64,6 +64,15 @@ struct RowError {
   ErrCode code = ErrCode::InvalidValue;
   std::string message;
 };
+
+// HS codes as ordered integers, so that "starts with" is one range test in both executors: the
+// digits padded with zeros to 10, times 16, plus the number of digits (1..10). A code starts with
+// prefix P exactly when hsPrefixRange(P).lo <= hsKey(code) < hsPrefixRange(P).hi: a shorter code
+// padded to P's digits sorts below lo by its smaller count. Keys are > 0; a code of more than 10
+// digits (or none) has key 0, and a prefix of more than 10 digits the empty range {0, 0}.
+int64_t hsKey(std::string_view digits);
+struct HsRange { int64_t lo = 0, hi = 0; };
+HsRange hsPrefixRange(std::string_view digits);
 
 // Countries are packed as two ASCII letters: ('C' << 8) | 'N'.
 constexpr int64_t countryCode(char a, char b) { return (int64_t(uint8_t(a)) << 8) | uint8_t(b); }

@@ -1,4 +1,6 @@
 #include <doctest/doctest.h>
+#include <cstring>
+#include <string>
 
 #include "runtime/decimal.h"
 #include "runtime/date.h"
@@ -198,4 +200,28 @@ TEST_CASE("hs cells: unknown chapters and headings") {
   CHECK_FALSE(parseCell(hs, "0012.34", v, err));
   CHECK_FALSE(parseCell(hs, "8100.00", v, err));
   CHECK(err.message.find("no heading 8100") != std::string::npos);
+}
+
+TEST_CASE("hs keys: a prefix test is a range test, exactly like comparing the digits") {
+  FieldSpec hs{"hs", FieldKind::Hs};
+  FieldValue v;
+  RowError err;
+  REQUIRE(parseCell(hs, "2504.10.10.00", v, err));
+  CHECK(v.i == hsKey("2504101000"));
+  CHECK(hsKey("") == 0);
+  CHECK(hsKey("12345678901") == 0);         // more than 10 digits: no key
+  CHECK(hsPrefixRange("12345678901").lo == hsPrefixRange("12345678901").hi);
+  const char* codes[] = {"2504", "250410", "2504101000", "2504100000", "250400", "2505", "2503999999", "9999999999",
+                         "0101", "2504109", "25041", "250499"};
+  const char* prefixes[] = {"25", "2504", "250410", "2504100", "2504101000", "250400", "2505", "9", "99999999999"};
+  for (const char* c : codes)
+    for (const char* p : prefixes) {
+      HsRange r = hsPrefixRange(p);
+      int64_t k = hsKey(c);
+      bool byRange = r.lo <= k && k < r.hi;
+      bool byText = std::string(c).compare(0, std::strlen(p), p) == 0;
+      CAPTURE(c);
+      CAPTURE(p);
+      CHECK(byRange == byText);
+    }
 }

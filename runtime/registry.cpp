@@ -167,12 +167,13 @@ constexpr uint8_t kUnvisited = 0, kOnStack = 1, kDone = 2;
 // Depth first over the owners, with an explicit stack: a registry can hold chains of any length, and
 // the call stack must not depend on data. Each node's sum adds its edges in file order.
 ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
-                              std::vector<int64_t>& memo) const {
+                              std::vector<int64_t>& memo, std::vector<uint32_t>& touched) const {
   struct Step { uint32_t node; size_t edge; int64_t sum; };
   thread_local std::vector<Step> stack;
   stack.clear();
   stack.push_back({root, 0, 0});
   state[root] = kOnStack;
+  touched.push_back(root);
   while (!stack.empty()) {
     Step& top = stack.back();
     const Node& n = nodes_[top.node];
@@ -191,6 +192,7 @@ ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>&
       if (state[e.owner] == kOnStack) return ErrCode::OwnershipCycle;
       if (state[e.owner] == kUnvisited) {  // its sum first; this edge is taken again when it is done
         state[e.owner] = kOnStack;
+        touched.push_back(e.owner);
         stack.push_back({e.owner, 0, 0});
         continue;
       }
@@ -212,12 +214,18 @@ ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(
     *out = 0;
     return ErrCode::Ok;
   }
-  // Memo lives for one query only: it depends on inGroup.
+  // Memo lives for one query only: it depends on inGroup. Between queries every state is
+  // kUnvisited again: only the nodes a query touched are reset, so a query costs what it visits,
+  // not the size of the registry.
   thread_local std::vector<uint8_t> state;
   thread_local std::vector<int64_t> memo;
-  state.assign(nodes_.size(), kUnvisited);
-  memo.resize(nodes_.size());
-  if (ErrCode c = visit(it->second, inGroup, state, memo); c != ErrCode::Ok) return c;
+  thread_local std::vector<uint32_t> touched;
+  if (state.size() < nodes_.size()) state.resize(nodes_.size(), kUnvisited);
+  if (memo.size() < nodes_.size()) memo.resize(nodes_.size());
+  touched.clear();
+  ErrCode c = visit(it->second, inGroup, state, memo, touched);
+  for (uint32_t t : touched) state[t] = kUnvisited;
+  if (c != ErrCode::Ok) return c;
   *out = memo[it->second];
   return ErrCode::Ok;
 }

@@ -81,7 +81,7 @@ class OwnershipGraph {
   };
   uint32_t intern(const std::string& name);
   ErrCode visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
-                std::vector<int64_t>& memo) const;
+                std::vector<int64_t>& memo, std::vector<uint32_t>& touched) const;
 
   std::unordered_map<std::string, uint32_t> ids_;
   std::vector<Node> nodes_;

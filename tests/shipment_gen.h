@@ -143,6 +143,7 @@ class Generator {
         std::string code = seen.empty() ? std::string("2504") : seen[pick(seen.size())].s.substr(0, 4);
         while (code.size() < 10) code += char('0' + pick(10));
         v.s = code;
+        v.i = rt::hsKey(code);
         break;
       }
       default: v.s = seen.empty() ? fmt::format("X-{}", pick(5)) : seen[pick(seen.size())].s; break;
@@ -163,6 +164,7 @@ class Generator {
       case rt::FieldKind::Hs: {
         size_t n = 4 + pick(7);
         while (v.s.size() < n) v.s += char('0' + pick(10));
+        if (chance(50)) v.i = rt::hsKey(v.s);  // else no key: the executors compare the digits
         break;
       }
       default: {

@@ -47,8 +47,8 @@ bool isMissing(ErrCode c) {
 class Frame : public jit::FrameView {
  public:
   Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace,
-        const jit::CompiledProgram* compiled)
-      : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()),
+        const jit::CompiledProgram* compiled, const std::vector<std::vector<rt::HsRange>>& hsRanges)
+      : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()), hsRanges_(hsRanges),
         fns_(compiled ? compiled->table().data() : nullptr),
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset.
@@ -144,6 +144,7 @@ class Frame : public jit::FrameView {
   bool inScope(int scope, uint32_t pos);
   bool applies(const std::vector<int>& scopes, int when, uint32_t pos, uint32_t clause);
   void runMeasure(uint32_t mi);
+  bool runOriginRules();  // false when one failed (its error recorded)
   std::string show(uint32_t node, Val v) const;
   // Callers test trace_ first, so the untraced path builds no strings.
   void traceEv(rt::TraceEvent::Kind k, uint32_t clause, uint32_t pos, std::string name = {}, std::string value = {}) {
@@ -157,6 +158,9 @@ class Frame : public jit::FrameView {
   bool trace_;
   int32_t date_ = 0;
   Scratch& scratch_;                // globals (state 0 not yet, 2 done), locals, fired blocks
+  const std::vector<std::vector<rt::HsRange>>& hsRanges_;
+  // The last ownership share computed: clauses often ask the same question (origin rule, measure).
+  struct { const std::string* entity = nullptr; uint32_t group = 0; int64_t share = 0; } lastShare_;
   rt::FieldValue classified_[2];    // mineral and node filled by an HS classification
   const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
   const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
@@ -322,6 +326,11 @@ Val Frame::evalNode(uint32_t idx) {
     }
     case Op::HsIn: {
       Val v = eval(k[0]);
+      if (v.i > 0) {  // the code's key (rt::hsKey): one range test per prefix
+        for (const rt::HsRange& r : hsRanges_[n.a])
+          if (r.lo <= v.i && v.i < r.hi) return {1, nullptr};
+        return {0, nullptr};
+      }
       for (const auto& pre : p_.strLists[n.a])
         if (v.s && v.s->compare(0, pre.size(), pre) == 0) return {1, nullptr};
       return {0, nullptr};
@@ -345,8 +354,11 @@ Val Frame::evalNode(uint32_t idx) {
       Val e = eval(k[0]);
       if (!in_.ownership) return {0, nullptr};  // no ownership data: nobody is known to own anything
       uint32_t g = n.a;
+      // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
+      if (e.s && e.s == lastShare_.entity && g == lastShare_.group) return {lastShare_.share, nullptr};
       ErrCode c = in_.ownership->share(e.s ? *e.s : std::string(), [&](int64_t country) { return inGroup(country, g); }, &out);
       if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", e.s ? *e.s : ""));
+      lastShare_ = {e.s, g, out};
       return {out, nullptr};
     }
     case Op::Bands: {
@@ -572,6 +584,24 @@ void Frame::measureStep(uint32_t mi) {
   }
 }
 
+bool Frame::runOriginRules() {
+  for (uint32_t i = 0; i < p_.originRules.size(); ++i) {
+    const ir::OriginRule& o = p_.originRules[i];
+    try {
+      if (!applies(o.scopes, int(o.when), o.pos, i)) continue;
+      int64_t now = eval(o.becomes).i;
+      if (now != origin) { origin = now; originRule = int32_t(i); }
+      if (trace_) traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
+    } catch (const Failure& f) {
+      out_.originRule = originRule;
+      out_.errors.push_back({f.code, f.pos, f.detail});
+      return false;
+    }
+  }
+  out_.originRule = originRule;
+  return true;
+}
+
 void Frame::run() {
   const rt::FieldValue& dateField = r_.values[ir::kFieldDate];
   const rt::FieldValue& originField = r_.values[ir::kFieldOrigin];
@@ -595,22 +625,18 @@ void Frame::run() {
     out_.errors.push_back({f.code, f.pos, f.detail});
     return;
   }
-  // Origin rules first, in order; each sees the origin the previous ones left.
-  for (uint32_t i = 0; i < p_.originRules.size(); ++i) {
-    const ir::OriginRule& o = p_.originRules[i];
-    try {
-      if (!applies(o.scopes, int(o.when), o.pos, i)) continue;
-      int64_t now = eval(o.becomes).i;
-      if (now != origin) { origin = now; out_.originRule = int(i); }
-      if (trace_) traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
-    } catch (const Failure& f) {
-      out_.errors.push_back({f.code, f.pos, f.detail});
-      return;  // without an origin no measure can be judged
-    }
+  // Origin rules first, in order; each sees the origin the previous ones left. Without an origin no
+  // measure can be judged: a failed rule ends the evaluation. The compiled clauses do the same.
+  if (measuresFn_) {
+    int32_t stopped = measuresFn_(this);
+    out_.originRule = originRule;
+    if (stopped) return;
+    out_.origin = origin;
+  } else {
+    if (!runOriginRules()) return;
+    out_.origin = origin;
+    for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) measureStep(mi);
   }
-  out_.origin = origin;
-  if (measuresFn_) measuresFn_(this);
-  else for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) measureStep(mi);
   int64_t total = 0;
   for (const auto& l : out_.lines) {
     if (rt::decAdd(total, p_.rounding.perLine ? l.rounded : l.amount, &total) != ErrCode::Ok) {
@@ -624,9 +650,17 @@ void Frame::run() {
 
 }  // namespace
 
+Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled) : p_(p), compiled_(compiled) {
+  hsRanges_.reserve(p.strLists.size());
+  for (const auto& list : p.strLists) {
+    hsRanges_.emplace_back();
+    for (const std::string& pre : list) hsRanges_.back().push_back(rt::hsPrefixRange(pre));
+  }
+}
+
 void Interpreter::evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace) const {
   out.clear();
-  Frame f(p_, shipment, in, out, trace, compiled_);
+  Frame f(p_, shipment, in, out, trace, compiled_, hsRanges_);
   f.run();
 }
 

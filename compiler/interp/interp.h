@@ -29,7 +29,7 @@ class Interpreter {
  public:
   // With `compiled`, expressions run as native code from the LLVM JIT and only the clause skeleton
   // is walked here: the "jit" engine. Without, every node is interpreted: the reference.
-  explicit Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled = nullptr) : p_(p), compiled_(compiled) {}
+  explicit Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled = nullptr);
   // Prices one shipment. Errors are recorded in `out.errors`, never thrown.
   void evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace = false) const;
   const ir::Program& program() const { return p_; }
@@ -37,6 +37,7 @@ class Interpreter {
  private:
   const ir::Program& p_;
   const jit::CompiledProgram* compiled_;
+  std::vector<std::vector<rt::HsRange>> hsRanges_;  // per Program::strLists entry: its HS prefixes as key ranges
 };
 
 }  // namespace lode::interp

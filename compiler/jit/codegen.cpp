@@ -12,6 +12,7 @@
 #include "compiler/jit/jit.h"
 #include "runtime/date.h"
 #include "runtime/decimal.h"
+#include "runtime/record.h"
 
 namespace lode::jit {
 
@@ -33,6 +34,10 @@ bool inlineOp(const ir::Program& p, const ir::Node& n) {
     case Op::If: case Op::Otherwise: case Op::Present: case Op::DaysBetween:
     case Op::Field: case Op::Origin: case Op::Local: case Op::Global: case Op::UnitPrice:
       return true;
+    case Op::Schedule:
+      return true;
+    case Op::HsIn:  // of a shipment field: its key (rt::hsKey) against the prefixes' ranges
+      return p.nodes[p.kidsOf(n)[0]].op == Op::Field;
     case Op::InGroup:
       return p.groups[n.a].members.size() <= kInlineGroupMembers;
     case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne:
@@ -81,40 +86,46 @@ class Codegen {
     measure_ = m.getOrInsertFunction("lode_x_measure", llvm::FunctionType::get(voidTy, {ptr_, i32_}, false));
   }
 
-  // `void lode_measures(ptr frame)`: every measure in order (jit.h MeasuresFn), in chunks of
-  // kMeasuresPerFunction so that no function grows with the agreement (optimisers are superlinear).
+  // `int32_t lode_measures(ptr frame)` (jit.h MeasuresFn): the origin rules, then every measure in
+  // order, in chunks of kMeasuresPerFunction so that no function grows with the agreement (optimisers
+  // are superlinear); then the top-level values those need, one function each.
   void measures() {
-    auto* fty = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_}, false);
-    std::vector<llvm::Function*> chunks;
+    auto* chunkTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_}, false);
     inMeasures_ = true;
+    llvm::Function* origins = p_.originRules.empty() ? nullptr : originRules();
+    std::vector<llvm::Function*> chunks;
     for (uint32_t first = 0; first < p_.measures.size(); first += kMeasuresPerFunction) {
-      fn_ = llvm::Function::Create(fty, llvm::Function::InternalLinkage, "lode_measures_" + std::to_string(first), m_);
-      frame_ = fn_->getArg(0);
-      b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
-      tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
-      err_ = b_.CreateAlloca(i64_, nullptr, "err");
-      field_ = b_.CreateAlloca(i32_, nullptr, "field");
+      begin(llvm::Function::Create(chunkTy, llvm::Function::InternalLinkage, "lode_measures_" + std::to_string(first), m_));
       uint32_t end = std::min<uint32_t>(uint32_t(p_.measures.size()), first + kMeasuresPerFunction);
       for (uint32_t mi = first; mi < end; ++mi) measure(mi);
       b_.CreateRetVoid();
       chunks.push_back(fn_);
     }
-    llvm::Function* all = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, kMeasuresFunction, m_);
+    auto* entryTy = llvm::FunctionType::get(i32_, {ptr_}, false);
+    llvm::Function* all = llvm::Function::Create(entryTy, llvm::Function::ExternalLinkage, kMeasuresFunction, m_);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", all));
+    if (origins) {
+      auto* stop = llvm::BasicBlock::Create(ctx_, "origin_failed", all), *go = llvm::BasicBlock::Create(ctx_, "measures", all);
+      b_.CreateCondBr(b_.CreateICmpNE(b_.CreateCall(origins, {all->getArg(0)}), c32(0)), stop, go);
+      b_.SetInsertPoint(stop);
+      b_.CreateRet(c32(1));
+      b_.SetInsertPoint(go);
+    }
     for (llvm::Function* c : chunks) b_.CreateCall(c, {all->getArg(0)});
-    b_.CreateRetVoid();
+    b_.CreateRet(c32(0));
+    // A top-level value's function may ask for others: generate until none is pending.
+    while (!pendingGlobals_.empty()) {
+      auto [g, f] = pendingGlobals_.back();
+      pendingGlobals_.pop_back();
+      globalBody(g, f);
+    }
   }
 
   // Generates `uint64_t f_<idx>(ptr frame, ptr out)` for the subtree at idx.
   void function(uint32_t idx) {
     auto* fty = llvm::FunctionType::get(i64_, {ptr_, ptr_}, false);
-    fn_ = llvm::Function::Create(fty, llvm::Function::ExternalLinkage, functionName(idx), m_);
-    frame_ = fn_->getArg(0);
+    begin(llvm::Function::Create(fty, llvm::Function::ExternalLinkage, functionName(idx), m_));
     llvm::Value* out = fn_->getArg(1);
-    auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn_);
-    b_.SetInsertPoint(entry);
-    tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
-    err_ = b_.CreateAlloca(i64_, nullptr, "err");
     auto* fail = llvm::BasicBlock::Create(ctx_, "fail", fn_);
     llvm::Value* v = gen(idx, fail);
     b_.CreateStore(v, out);
@@ -123,8 +134,67 @@ class Codegen {
     b_.CreateRet(b_.CreateLoad(i64_, err_));
   }
 
-  
+
  private:
+  // Starts generating f (first argument: the frame) with its scratch slots.
+  void begin(llvm::Function* f) {
+    fn_ = f;
+    frame_ = f->getArg(0);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
+    tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
+    err_ = b_.CreateAlloca(i64_, nullptr, "err");
+    field_ = b_.CreateAlloca(i32_, nullptr, "field");
+  }
+
+  // `int32_t lode_origin_rules(ptr frame)`: each rule that applies sets the origin, the next sees it;
+  // a failure is recorded (`failed`) and stops the evaluation: 1.
+  llvm::Function* originRules() {
+    begin(llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_}, false), llvm::Function::InternalLinkage,
+                                 "lode_origin_rules", m_));
+    for (uint32_t i = 0; i < p_.originRules.size(); ++i) {
+      const ir::OriginRule& o = p_.originRules[i];
+      auto* next = block("next_rule"), *fail = block("rule_failed");
+      b_.CreateStore(c32(-1), field_);
+      anyScope(o.scopes, o.pos, next, fail);
+      auto* holds = block("rule_applies");
+      b_.CreateCondBr(b_.CreateICmpNE(gen(o.when, fail), c64(0)), holds, next);
+      b_.SetInsertPoint(holds);
+      llvm::Value* now = gen(o.becomes, fail);
+      llvm::Value* changed = b_.CreateICmpNE(now, view(offsetof(FrameView, origin), i64_));
+      setView(offsetof(FrameView, originRule), b_.CreateSelect(changed, c32(i), view(offsetof(FrameView, originRule), i32_)));
+      setView(offsetof(FrameView, origin), now);
+      b_.CreateBr(next);
+      b_.SetInsertPoint(fail);
+      b_.CreateCall(failed_, {frame_, b_.CreateLoad(i64_, err_), b_.CreateLoad(i32_, field_)});
+      b_.CreateRet(c32(1));
+      b_.SetInsertPoint(next);
+    }
+    b_.CreateRet(c32(0));
+    return fn_;
+  }
+
+  // `uint64_t lode_global_<g>(ptr frame)`: computes top-level value g into the frame's globals and
+  // marks it done (state 2), as the executor does; 0 or the packed error.
+  llvm::Function* globalFn(uint32_t g) {
+    std::string name = "lode_global_" + std::to_string(g);
+    if (llvm::Function* f = m_.getFunction(name)) return f;
+    auto* f = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_}, false), llvm::Function::InternalLinkage, name, m_);
+    pendingGlobals_.push_back({g, f});
+    return f;
+  }
+  void globalBody(uint32_t g, llvm::Function* f) {
+    begin(f);
+    auto* fail = block("fail");
+    llvm::Value* v = gen(p_.defs[g].node, fail);
+    llvm::Value* slot = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, globals), ptr_), g * sizeof(Slot));
+    b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i8_, slot, offsetof(Slot, i)));
+    b_.CreateStore(llvm::ConstantPointerNull::get(ptr_), b_.CreateConstInBoundsGEP1_64(i8_, slot, offsetof(Slot, s)));
+    b_.CreateStore(llvm::ConstantInt::get(i8_, 2), b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, globalState), ptr_), g));
+    b_.CreateRet(c64(0));
+    b_.SetInsertPoint(fail);
+    b_.CreateRet(b_.CreateLoad(i64_, err_));
+  }
+
   llvm::Value* c64(int64_t v) { return llvm::ConstantInt::get(i64_, uint64_t(v)); }
   llvm::BasicBlock* block(const char* n) { return llvm::BasicBlock::Create(ctx_, n, fn_); }
 
@@ -178,26 +248,16 @@ class Codegen {
       b_.SetInsertPoint(next);
       return;
     }
-    b_.CreateCall(mark_, {frame_});
     b_.CreateStore(c32(-1), field_);
-    auto* fail = block("measure_failed");
-    // Scopes: any one that holds.
-    if (!m.scopes.empty()) {
-      auto* inScope = block("in_scope");
-      for (int si : m.scopes) {
-        auto* tryNext = block("next_scope");
-        scope(p_.scopes[size_t(si)], m.pos, tryNext, fail);
-        b_.CreateBr(inScope);
-        b_.SetInsertPoint(tryNext);
-      }
-      b_.CreateBr(next);
-      b_.SetInsertPoint(inScope);
-    }
+    // Until the measure applies it has added nothing: a failure there marks first (an empty drop).
+    auto* fail = block("measure_failed"), *failEarly = block("measure_failed_early");
+    anyScope(m.scopes, m.pos, next, failEarly);
     if (m.when >= 0) {
       auto* holds = block("applies");
-      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(m.when), fail), c64(0)), holds, next);
+      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(m.when), failEarly), c64(0)), holds, next);
       b_.SetInsertPoint(holds);
     }
+    b_.CreateCall(mark_, {frame_});
     if (m.block >= 0) firedAt(m.block, llvm::ConstantInt::get(i8_, 1));
     llvm::Value* locals = view(offsetof(FrameView, locals), ptr_);
     for (uint32_t s = 0; s < m.slots; ++s) {
@@ -206,6 +266,9 @@ class Codegen {
     }
     for (uint32_t si = 0; si < m.stmts.size(); ++si) stmt(mi, si, fail);
     b_.CreateBr(next);
+    b_.SetInsertPoint(failEarly);
+    b_.CreateCall(mark_, {frame_});
+    b_.CreateBr(fail);
     b_.SetInsertPoint(fail);
     b_.CreateCall(failed_, {frame_, b_.CreateLoad(i64_, err_), b_.CreateLoad(i32_, field_)});
     b_.CreateBr(next);
@@ -218,6 +281,20 @@ class Codegen {
     llvm::Value* at = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, blockFired), ptr_), uint64_t(b));
     if (set) return b_.CreateStore(set, at);
     return b_.CreateLoad(i8_, at);
+  }
+
+  // Falls through when any of `scopes` holds (or there are none), else branches to `miss`.
+  void anyScope(const std::vector<int>& scopes, uint32_t pos, llvm::BasicBlock* miss, llvm::BasicBlock* fail) {
+    if (scopes.empty()) return;
+    auto* inScope = block("in_scope");
+    for (int si : scopes) {
+      auto* tryNext = block("next_scope");
+      scope(p_.scopes[size_t(si)], pos, tryNext, fail);
+      b_.CreateBr(inScope);
+      b_.SetInsertPoint(tryNext);
+    }
+    b_.CreateBr(miss);
+    b_.SetInsertPoint(inScope);
   }
 
   // Falls through when the scope holds, branches to `miss` when not, to `fail` on a missing field.
@@ -313,8 +390,9 @@ class Codegen {
     b_.SetInsertPoint(ok);
   }
 
-  // Loads a member of the FrameView (offsets from the C++ struct itself).
+  // Loads a member of the FrameView (offsets from the C++ struct itself), or stores one.
   llvm::Value* view(size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
+  void setView(size_t offset, llvm::Value* v) { b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
   llvm::Value* at(llvm::Value* base, size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, base, offset)); }
 
   // `fast` when `cond` holds, else the callback for idx; merged.
@@ -373,11 +451,36 @@ class Codegen {
       case Op::InGroup: return b_.CreateZExt(memberOf(gen(k[0], fail), n.a), i64_);
       case Op::Local: return at(view(offsetof(FrameView, locals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
       case Op::Global: {
-        // Computed once per shipment by the executor (it also traces it); read here once done.
+        // Computed once per shipment and read here once done. The clauses compute it natively; an
+        // expression function lets the executor do it (a traced run reports the value).
         llvm::Value* done = b_.CreateICmpEQ(at(view(offsetof(FrameView, globalState), ptr_), n.a, i8_), llvm::ConstantInt::get(i8_, 2));
         llvm::Value* cached = at(view(offsetof(FrameView, globals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
-        return orCallback(done, cached, idx, fail);
+        if (!inMeasures_) return orCallback(done, cached, idx, fail);
+        llvm::BasicBlock* from = b_.GetInsertBlock();
+        auto* compute = block("global"), *read = block("global_done");
+        b_.CreateCondBr(done, read, compute);
+        b_.SetInsertPoint(compute);
+        failIfPacked(b_.CreateCall(globalFn(n.a), {frame_}), fail);
+        llvm::Value* fresh = at(view(offsetof(FrameView, globals), ptr_), n.a * sizeof(Slot) + offsetof(Slot, i), i64_);
+        llvm::BasicBlock* computeEnd = b_.GetInsertBlock();
+        b_.CreateBr(read);
+        return merge(read, cached, from, fresh, computeEnd);
       }
+      case Op::HsIn: {
+        // A present cell with a key; anything else (absent, a default, no key) is the executor's.
+        const ir::Node& f = p_.nodes[k[0]];
+        llvm::Value* cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), f.a * sizeof(rt::FieldValue));
+        llvm::Value* key = at(cell, offsetof(rt::FieldValue, i), i64_);
+        llvm::Value* usable = b_.CreateAnd(b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0)),
+                                           b_.CreateICmpSGT(key, c64(0)));
+        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+        for (const std::string& pre : p_.strLists[n.a]) {
+          rt::HsRange r = rt::hsPrefixRange(pre);  // lo <= key < hi as one unsigned comparison
+          any = b_.CreateOr(any, b_.CreateICmpULT(b_.CreateSub(key, c64(r.lo)), c64(r.hi - r.lo)));
+        }
+        return orCallback(usable, b_.CreateZExt(any, i64_), idx, fail);
+      }
+      case Op::Schedule: return schedule(idx, n, fail);
       case Op::UnitPrice: {
         // value / quantity of the whole shipment; a failure is rebuilt by the executor with its detail.
         llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
@@ -493,6 +596,62 @@ class Codegen {
     return c64(0);
   }
 
+  // The schedule's value on the entry date: the last point on or before it (step), or the straight
+  // line to the next point (linear). Before the first point without a `before` value: the executor
+  // builds the error with its detail.
+  llvm::Value* schedule(uint32_t idx, const ir::Node& n, llvm::BasicBlock* fail) {
+    const ir::Schedule& s = p_.schedules[n.a];
+    const auto& pts = s.points;
+    if (pts.empty()) return s.hasBefore ? c64(s.before) : viaCallback(idx, fail);
+    llvm::Value* date = view(offsetof(FrameView, date), i64_);
+    auto* done = block("schedule");
+    std::vector<std::pair<llvm::Value*, llvm::BasicBlock*>> in;
+    auto* started = block("schedule_started"), *before = block("schedule_before");
+    b_.CreateCondBr(b_.CreateICmpSLT(date, c64(pts[0].date)), before, started);
+    b_.SetInsertPoint(before);
+    in.push_back({s.hasBefore ? c64(s.before) : viaCallback(idx, fail), b_.GetInsertBlock()});
+    b_.CreateBr(done);
+    b_.SetInsertPoint(started);
+    if (!s.linear) {
+      llvm::Value* v = c64(pts[0].value);
+      for (size_t k = 1; k < pts.size(); ++k) v = b_.CreateSelect(b_.CreateICmpSGE(date, c64(pts[k].date)), c64(pts[k].value), v);
+      in.push_back({v, b_.GetInsertBlock()});
+      b_.CreateBr(done);
+    } else {
+      for (size_t k = 0; k + 1 < pts.size(); ++k) {
+        // Segment k: pts[k].date <= date < pts[k+1].date.
+        const ir::SchedulePoint& a = pts[k], &c = pts[k + 1];
+        auto* seg = block("segment"), *later = block("later"), *between = block("between");
+        b_.CreateCondBr(b_.CreateICmpSLT(date, c64(c.date)), seg, later);
+        b_.SetInsertPoint(seg);
+        b_.CreateCondBr(b_.CreateICmpEQ(date, c64(a.date)), done, between);
+        in.push_back({c64(a.value), seg});
+        b_.SetInsertPoint(between);
+        int64_t diff = 0;
+        if (rt::decSub(c.value, a.value, &diff) != rt::ErrCode::Ok) {
+          raise(rt::ErrCode::Overflow, n.pos, fail);
+        } else {
+          llvm::Value* part = callRt(scale_, {c64(diff), b_.CreateSub(date, c64(a.date)), c64(int64_t(c.date) - a.date)}, n.pos, fail);
+          llvm::Value* r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow, c64(a.value), part);
+          auto* bad = block("ovf"), *ok = block("nofl");
+          b_.CreateCondBr(b_.CreateExtractValue(r, 1), bad, ok);
+          b_.SetInsertPoint(bad);
+          raise(rt::ErrCode::Overflow, n.pos, fail);
+          b_.SetInsertPoint(ok);
+          in.push_back({b_.CreateExtractValue(r, 0), ok});
+          b_.CreateBr(done);
+        }
+        b_.SetInsertPoint(later);
+      }
+      in.push_back({c64(pts.back().value), b_.GetInsertBlock()});
+      b_.CreateBr(done);
+    }
+    b_.SetInsertPoint(done);
+    llvm::PHINode* phi = b_.CreatePHI(i64_, unsigned(in.size()));
+    for (auto& [v, from] : in) phi->addIncoming(v, from);
+    return phi;
+  }
+
   const ir::Program& p_;
   llvm::LLVMContext& ctx_;
   llvm::Module& m_;
@@ -503,6 +662,7 @@ class Codegen {
   llvm::PointerType* ptr_;
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
   llvm::FunctionCallee mark_, failed_, line_, outcome_, let_, measure_;
+  std::vector<std::pair<uint32_t, llvm::Function*>> pendingGlobals_;  // declared, body not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
   bool inMeasures_ = false;       // generating the measures function (never inside a quota part)
   llvm::Function* fn_ = nullptr;
@@ -527,8 +687,6 @@ std::vector<uint32_t> compiledRoots(const ir::Program& p) {
   // Expressions only the measures function evaluates (it generates them inline) need no function of
   // their own; the executor interprets them in the rare runs that need it (traces).
   std::vector<uint8_t> measuresOnly(p.nodes.size(), 0), executorScope(p.scopes.size(), 0);
-  for (const ir::OriginRule& o : p.originRules)
-    for (int s : o.scopes) executorScope[size_t(s)] = 1;
   for (const ir::Measure& m : p.measures) {
     if (nativeMeasure(p, m)) continue;
     for (int s : m.scopes) executorScope[size_t(s)] = 1;
@@ -540,6 +698,12 @@ std::vector<uint32_t> compiledRoots(const ir::Program& p) {
     for (int s : m.scopes)
       if (!executorScope[size_t(s)]) mark(p.scopes[size_t(s)].where);
     for (const ir::Stmt& s : m.stmts) { mark(s.when); mark(s.value); mark(s.rate); mark(s.base); }
+  }
+  for (const ir::OriginRule& o : p.originRules) {
+    mark(int(o.when));
+    mark(int(o.becomes));
+    for (int s : o.scopes)
+      if (!executorScope[size_t(s)]) mark(p.scopes[size_t(s)].where);
   }
   std::vector<uint32_t> roots;
   for (size_t i = 0; i < p.nodes.size(); ++i)

@@ -81,7 +81,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 5;
+constexpr int kCodegenVersion = 6;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -95,7 +95,7 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
   num(kCodegenVersion);
   num(int64_t(level));
   for (size_t v : {sizeof(rt::FieldValue), offsetof(rt::FieldValue, present), offsetof(rt::FieldValue, i), sizeof(Slot),
-                   sizeof(FrameView), offsetof(FrameView, date), offsetof(FrameView, portion)})
+                   sizeof(FrameView), offsetof(FrameView, date), offsetof(FrameView, portion), offsetof(FrameView, originRule)})
     num(int64_t(v));
   num(int64_t(p.nodes.size()));
   for (const ir::Node& n : p.nodes) {
@@ -126,6 +126,19 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
     }
   }
   for (const ir::Block& b : p.blocks) text(b.kind);
+  for (const ir::OriginRule& o : p.originRules) {
+    num(o.when); num(o.becomes); num(o.pos); num(int64_t(o.scopes.size()));
+    for (int s : o.scopes) num(s);
+  }
+  for (const ir::Schedule& s : p.schedules) {
+    num(s.linear); num(s.hasBefore); num(s.before); num(int64_t(s.points.size()));
+    for (const auto& pt : s.points) { num(pt.date); num(pt.value); }
+  }
+  for (const auto& list : p.strLists) {
+    num(int64_t(list.size()));
+    for (const std::string& pre : list) text(pre);
+  }
+  for (const ir::Def& d : p.defs) num(d.node);
   num(p.rounding.declared); num(p.rounding.perLine); num(p.rounding.quantum); num(int64_t(p.rounding.mode));
   std::array<uint8_t, 32> digest = h.final();
   static const char* hex = "0123456789abcdef";

@@ -1,10 +1,11 @@
-// The LLVM ORC JIT back end: compiles the expressions of one agreement to native code, all in one
-// module at O2. Every maximal subtree of numeric, boolean, date and comparison operations becomes a
-// function `uint64_t f(FrameView* frame, int64_t* out)` that returns 0, or an error packed as
-// (code << 32) | position. Shipment fields, the origin, locals and already computed top-level values
-// are read inline through the FrameView; operations on other run-time data (series, registries,
-// ownership, schedules, bands, text) call back into the executor's frame, which runs the shared
-// runtime code; the clause skeleton (origin rules, measures, quotas, rounding) is the interpreter's.
+// The LLVM ORC JIT back end: compiles the clauses of one agreement to native code, all in one module.
+// The origin rules and measures become one function (MeasuresFn) that runs them in order; besides,
+// every maximal subtree of numeric, boolean, date and comparison operations that the executor may
+// still need (traced runs, quota measures) becomes a function `uint64_t f(FrameView*, int64_t* out)`
+// that returns 0, or an error packed as (code << 32) | position. Shipment fields, HS prefix tests, the
+// origin, locals, top-level values and schedules are computed inline; operations on other run-time
+// data (series, registries, ownership, bands, text) call back into the executor's frame, which runs
+// the shared runtime code. Classification, quotas and the total stay with the executor.
 // This header has no LLVM types: only jit.cpp and codegen.cpp include LLVM.
 #pragma once
 #include <cstdint>
@@ -38,6 +39,7 @@ struct FrameView {
   int64_t portionQty = 0, portionValue = 0; // inside a quota part: that part's quantity and value
   uint8_t* blockFired = nullptr;            // per block: a measure of it applied (`first` blocks)
   uint8_t portion = 0;
+  int32_t originRule = -1;                  // the last origin rule that changed the origin, or -1
 };
 
 // Signature of a compiled expression.
@@ -45,10 +47,12 @@ using ExprFn = uint64_t (*)(FrameView* frame, int64_t* out);
 // The executor's callback for a node the JIT does not compile: evaluates it on `frame`.
 using Callback = uint64_t (*)(FrameView* frame, uint32_t node, int64_t* out);
 
-// The measures of an agreement as one native function: scopes, conditions, lets, duty lines and
-// outcomes in order, each measure's failure recorded and the next one run. It reports through the
-// executor's functions below; a measure with a tariff-rate quota is run by the executor (`measure`).
-using MeasuresFn = void (*)(FrameView* frame);
+// The clauses of an agreement as one native function: the origin rules in order (setting `origin`
+// and `originRule`), then the measures: scopes, conditions, lets, duty lines and outcomes in order,
+// each measure's failure recorded and the next one run. It reports through the executor's functions
+// below; a measure with a tariff-rate quota is run by the executor (`measure`). Returns 0, or 1 when
+// an origin rule failed (its error recorded through `failed`): then no measure has run.
+using MeasuresFn = int32_t (*)(FrameView* frame);
 struct Callbacks {
   Callback node = nullptr;
   // Remembers how many lines/outcomes/quota requests exist, before a measure runs.
