@@ -66,6 +66,26 @@ int lode_agreement_engine(const lode_agreement* a);
  * "contained.Ni"), or -1 when the agreement has no such field. */
 int32_t lode_field(const lode_agreement* a, const char* name);
 int32_t lode_field_count(const lode_agreement* a);
+
+/* What a field holds, so that typed values (lode_shipment_set_decimal, lode_batch_set_decimal_column,
+ * ..._code...) can be filled without formatting text. */
+typedef enum lode_kind {
+  LODE_KIND_DECIMAL = 0, /* exact decimal in the field's unit (lode_field_unit): typed as micros */
+  LODE_KIND_BOOL = 1,    /* typed as a code: LODE_CODE_BOOL */
+  LODE_KIND_DATE = 2,    /* typed as a code: LODE_CODE_DAYS or LODE_CODE_YYYYMMDD */
+  LODE_KIND_COUNTRY = 3, /* typed as a code: LODE_CODE_COUNTRY */
+  LODE_KIND_TEXT = 4,    /* text only (lode_shipment_set, lode_batch_set_column) */
+  LODE_KIND_ENUM = 5,    /* typed as a code: LODE_CODE_INDEX (lode_field_enum_value names the values) */
+  LODE_KIND_HS = 6       /* text only: an HS/HTS code ("2504.10.50.00") */
+} lode_kind;
+/* The kind of a field, or -1 for a bad handle or field. */
+int lode_field_kind(const lode_agreement* a, int32_t field);
+/* The unit a decimal field's typed values are in ("t", "USD", "mAh/g", "%"; "1" for a plain
+ * number), "" for any other kind, a bad handle or field. Valid as long as the agreement. */
+const char* lode_field_unit(const lode_agreement* a, int32_t field);
+/* The name of value `index` (0-based) of an enum field ("graphite"), or NULL when the field is not an
+ * enum or index is out of range. Valid as long as the agreement. */
+const char* lode_field_enum_value(const lode_agreement* a, int32_t field, int32_t index);
 /* Title and currency of account ("" for a NULL or bad handle). */
 const char* lode_agreement_title(const lode_agreement* a);
 const char* lode_agreement_currency(const lode_agreement* a);
@@ -87,6 +107,32 @@ lode_status lode_shipment_clear(lode_shipment* s);
 /* Sets a field from its text, exactly as a CSV cell ("20 t", "56000 USD", "2029-03-01", "CN").
  * LODE_ERR_VALUE with the reason in msg when it does not parse; the field is then left unset. */
 lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text, char* msg, size_t msg_cap);
+
+/* ---- typed values (no text to format or parse) -------------------------------------------------
+ * Decimals are raw fixed-point integers with 6 decimals ("micros": 20 t -> 20000000 when the field's
+ * unit is t) in the field's own unit, lode_field_unit: no unit conversion is applied. The sign rules
+ * of the text reader hold: quantity > 0; value and every contained.* / content_value.* >= 0;
+ * INT64_MIN is out of range. Codes are int32_t, one format per kind of field: */
+typedef enum lode_code {
+  LODE_CODE_DAYS = 0,     /* date: days since 1970-01-01 (1970-01-02 = 1; 0001-01-01 .. 9999-12-31) */
+  LODE_CODE_YYYYMMDD = 1, /* date: year * 10000 + month * 100 + day (20290301); must be a calendar date */
+  LODE_CODE_COUNTRY = 2,  /* country: ISO 3166-1 alpha-2 packed as LODE_COUNTRY('C', 'N'); must be known */
+  LODE_CODE_INDEX = 3,    /* enum: 0-based index of the value (lode_field_enum_value) */
+  LODE_CODE_BOOL = 4      /* bool: 0 false, 1 true */
+} lode_code;
+/* Packs an ISO alpha-2 code given as two uppercase ASCII letters: LODE_COUNTRY('C','N') == 0x434e. */
+#define LODE_COUNTRY(c0, c1) ((int32_t)(((uint32_t)(unsigned char)(c0) << 8) | (uint32_t)(unsigned char)(c1)))
+/* Sets a decimal field from micros. LODE_ERR_ARGUMENT when the field is not a decimal; LODE_ERR_VALUE
+ * (reason in msg, field left unset) on a sign violation or INT64_MIN. */
+lode_status lode_shipment_set_decimal(lode_shipment* s, int32_t field, int64_t micros, char* msg, size_t msg_cap);
+/* Sets a date, country, enum or bool field from a code in the given format. LODE_ERR_ARGUMENT when the
+ * format does not fit the field's kind; LODE_ERR_VALUE (reason in msg, field left unset) for a value
+ * outside the format (a day outside 0001-01-01..9999-12-31, 20290230, an unknown country, an enum
+ * index out of range, a bool other than 0/1). */
+lode_status lode_shipment_set_code(lode_shipment* s, int32_t field, lode_code format, int32_t code, char* msg,
+                                   size_t msg_cap);
+/* Makes a field absent again (its default, if the agreement declares one, applies). */
+lode_status lode_shipment_unset(lode_shipment* s, int32_t field);
 
 lode_status lode_result_new(lode_result** out);
 void lode_result_free(lode_result* r);
@@ -121,8 +167,32 @@ lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t
 lode_status lode_batch_new(const lode_agreement* a, size_t n, lode_batch** out);
 void lode_batch_free(lode_batch* b);
 lode_status lode_batch_set_column(lode_batch* b, int32_t field, const char* const* cells, size_t n);
-/* Prices every row in order (quota balances are taken first come, first served). *priced counts rows
- * that evaluated without error; rows with bad cells or evaluation errors are in the results. */
+/* Typed columns: the values are copied, nothing is parsed. micros / codes hold n values as for
+ * lode_shipment_set_decimal / lode_shipment_set_code; present is NULL (every row has a value) or n
+ * flags (0 = the row has no value for this field: absent, as an empty text cell). NULL micros/codes is
+ * LODE_ERR_NULL; another length than the batch's, a field of another kind (a decimal column for a
+ * date field, LODE_CODE_COUNTRY for an enum, any typed column for a text or HS field) is
+ * LODE_ERR_ARGUMENT. A value that breaks the rules (quantity <= 0, an unknown country, ...) is not a
+ * status: lode_batch_price reports it in that row's result, as "field: reason", exactly like a bad
+ * text cell, and does not evaluate the row. Setting a field's column again, in any form, replaces it. */
+lode_status lode_batch_set_decimal_column(lode_batch* b, int32_t field, const int64_t* micros, const uint8_t* present,
+                                          size_t n);
+lode_status lode_batch_set_code_column(lode_batch* b, int32_t field, lode_code format, const int32_t* codes,
+                                       const uint8_t* present, size_t n);
+/* Removes a field's column: every row is absent for it again. */
+lode_status lode_batch_clear_column(lode_batch* b, int32_t field);
+/* How many threads lode_batch_price may use: 0 (the default) means every CPU this process may run on
+ * (its CPU affinity, at most std::thread::hardware_concurrency); 1 means the calling thread only; any
+ * other count is capped at std::thread::hardware_concurrency.
+ * The batch starts its worker threads on the first pricing that uses them and ends them in
+ * lode_batch_free. Rows are split between threads only when the agreement has no tariff-rate quota
+ * (quota balances are first come, first served, so such batches are always priced in order on the
+ * calling thread) and each thread gets at least 64 rows. Results are identical for every count. */
+lode_status lode_batch_set_threads(lode_batch* b, unsigned threads);
+/* Prices every row. With quotas, in row order (balances are taken first come, first served);
+ * without, possibly on several threads (lode_batch_set_threads), with the same results. *priced
+ * counts rows that evaluated without error; rows with bad cells or evaluation errors are in the
+ * results. */
 lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced);
 /* The result of row i (owned by the batch, valid until the next lode_batch_price or free). */
 const lode_result* lode_batch_result(const lode_batch* b, size_t i);

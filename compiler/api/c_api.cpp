@@ -1,24 +1,42 @@
 // The C ABI (include/lode.h) over the compiler and the reference interpreter. Every entry point
 // catches everything: no exception crosses into C. Handles start with a magic word so a wrong or
 // freed handle is refused instead of dereferenced (as far as memory that was freed can tell).
+//
+// The per-shipment path does no allocation and no lookup once warm: a shipment keeps its record with
+// the agreement's field defaults already applied (so pricing reads it in place), cells of the common
+// shapes are converted without re-parsing units or searching the country list (anything unusual goes
+// through the runtime's parseCell, which also writes every error message), and typed setters skip text
+// altogether. Batches keep text cells in one buffer per column, assemble each row in a per-thread
+// record and, for agreements without quotas, split rows between worker threads the batch owns.
 #include "lode.h"
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
 #include <cstring>
 #include <exception>
 #include <fstream>
 #include <functional>
-#include <unordered_map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
 #include <vector>
+
+#ifdef __linux__
+#include <sched.h>
+#endif
 
 #include "compiler/driver.h"
 #include "compiler/interp/interp.h"
 #include "compiler/report/report.h"
 #include "compiler/testing/example_runner.h"
+#include "runtime/date.h"
+#include "runtime/decimal.h"
 #include "runtime/market.h"
 #include "runtime/registry.h"
 
@@ -35,6 +53,20 @@ enum Magic : uint32_t {
   kDead = 0xdeadc0de,
 };
 
+// A unit a decimal cell may be written in, with its exact factor to the field's unit.
+struct CellUnit {
+  std::string text;
+  rt::Rational factor;
+};
+
+// What converting cells needs per field, computed once when the agreement is compiled (immutable
+// afterwards, so shared by every thread without a lock).
+struct FieldInfo {
+  std::vector<CellUnit> units;  // Decimal: the field's unit and the atoms of its dimension
+  std::string unitText;         // Decimal: lode_field_unit
+  bool dimensionless = false;
+};
+
 }  // namespace
 
 struct lode_agreement {
@@ -42,6 +74,10 @@ struct lode_agreement {
   std::unique_ptr<Compilation> c;
   std::unique_ptr<jit::CompiledProgram> compiled;  // set by lode_agreement_jit
   std::unique_ptr<interp::Interpreter> interp;
+  std::vector<FieldInfo> fields;           // parallel to the shipment schema
+  std::vector<uint8_t> countryOk;          // 26 * 26 flags: alpha-2 codes a cell may name
+  const std::vector<std::string>* countries = nullptr;  // what parseCell checks (null: any AA)
+  rt::Record blank;                        // no cell set: absent fields, defaults applied
   const ir::Program& p() const { return *c->program; }
 };
 
@@ -54,6 +90,8 @@ struct lode_inputs {
   explicit lode_inputs(const lode_agreement* ag) : a(ag), set(ag->p()), view(&set.inputs()) {}
 };
 
+// `rec` always has the agreement's field defaults applied to its absent fields, so lode_price
+// evaluates it in place.
 struct lode_shipment {
   uint32_t magic = kShipment;
   const lode_agreement* a;
@@ -68,13 +106,129 @@ struct lode_result {
   std::vector<std::string> texts;
 };
 
+namespace {
+
+// One column of a batch, in the form it was set.
+struct Column {
+  enum class Form : uint8_t { None, Text, Decimal, Code } form = Form::None;
+  lode_code code = LODE_CODE_DAYS;
+  std::string chars;               // Text: the cells back to back
+  std::vector<size_t> ends;        // Text: cell i is chars[ends[i-1], ends[i])
+  std::vector<int64_t> values;     // Decimal (micros) or Code
+  std::vector<uint8_t> present;    // typed: empty = every row has a value
+
+  std::string_view text(size_t i) const {
+    size_t b = i == 0 ? 0 : ends[i - 1];
+    return std::string_view(chars).substr(b, ends[i] - b);
+  }
+};
+
+// What one pricing thread reuses from row to row.
+struct RowScratch {
+  enum State : uint8_t { Given, Bad, Absent };
+  rt::Record rec;              // fields without a column stay as set up for the whole pricing
+  std::vector<uint8_t> state;  // per field, for the current row
+  rt::RowError err;
+};
+
+// One column as a pricing reads it: a compact list over the fields that have one, built per call.
+struct PlanField {
+  uint32_t f;
+  Column::Form form;
+  lode_code code;
+  const int64_t* values;   // typed
+  const uint8_t* present;  // typed; null: every row
+  const Column* col;
+};
+
+// Worker threads owned by a batch: started on first use, ended when the batch is freed.
+class Pool {
+ public:
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> l(m_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  size_t size() const { return threads_.size(); }
+  // Runs job(k) for k = 1..workers on the pool's threads and job(0) on the caller; returns when all
+  // have finished. Exceptions are caught per thread; the first message is returned ("" when none).
+  std::string run(size_t workers, const std::function<void(size_t)>& job) {
+    while (threads_.size() < workers) {
+      size_t k = threads_.size() + 1;
+      threads_.emplace_back([this, k] { loop(k); });
+    }
+    {
+      std::lock_guard<std::mutex> l(m_);
+      job_ = &job;
+      active_ = workers;
+      pending_ = workers;
+      error_.clear();
+      ++generation_;
+    }
+    wake_.notify_all();
+    guardedRun(job, 0);
+    std::unique_lock<std::mutex> l(m_);
+    done_.wait(l, [&] { return pending_ == 0; });
+    job_ = nullptr;
+    return error_;
+  }
+
+ private:
+  void guardedRun(const std::function<void(size_t)>& job, size_t k) {
+    try {
+      job(k);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> l(m_);
+      if (error_.empty()) error_ = e.what();
+    } catch (...) {
+      std::lock_guard<std::mutex> l(m_);
+      if (error_.empty()) error_ = "unknown exception";
+    }
+  }
+  void loop(size_t k) {
+    uint64_t seen = 0;
+    for (;;) {
+      const std::function<void(size_t)>* job;
+      {
+        std::unique_lock<std::mutex> l(m_);
+        wake_.wait(l, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+        job = k <= active_ ? job_ : nullptr;
+      }
+      if (!job) continue;
+      guardedRun(*job, k);
+      std::lock_guard<std::mutex> l(m_);
+      if (--pending_ == 0) done_.notify_one();
+    }
+  }
+
+  std::vector<std::thread> threads_;
+  std::mutex m_;
+  std::condition_variable wake_, done_;
+  const std::function<void(size_t)>* job_ = nullptr;
+  uint64_t generation_ = 0;
+  size_t active_ = 0, pending_ = 0;
+  bool stop_ = false;
+  std::string error_;
+};
+
+}  // namespace
+
 struct lode_batch {
   uint32_t magic = kBatch;
   const lode_agreement* a;
   size_t n;
-  std::vector<std::vector<std::string>> columns;  // per field: n cells ("" = absent)
-  std::vector<uint8_t> hasColumn;
+  unsigned threads = 0;              // lode_batch_set_threads: 0 = every CPU available
+  std::vector<Column> columns;       // per field
   std::vector<lode_result> results;
+  std::vector<RowScratch> scratch;   // per pricing thread
+  std::vector<PlanField> plan;       // fields with a column, in field order
+  std::vector<uint32_t> required;    // required fields
+  std::unique_ptr<Pool> pool;
 };
 
 namespace {
@@ -116,6 +270,225 @@ std::string rowErrorsText(const std::vector<rt::RowError>& errs) {
   return s;
 }
 
+// ---- the agreement's precomputed field information ----------------------------------------------
+
+void prepare(lode_agreement& a) {
+  const ir::Program& p = a.p();
+  a.countries = p.countries.empty() ? nullptr : &p.countries;
+  a.countryOk.assign(26 * 26, a.countries ? 0 : 1);
+  for (const std::string& c : p.countries)
+    if (c.size() == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z') a.countryOk[size_t((c[0] - 'A') * 26 + (c[1] - 'A'))] = 1;
+  static const char* const kAtoms[] = {"t", "kg", "g", "mg", "lb", "mAh", "Ah", "Wh", "kWh", "MWh", "l", "m3", "tCO2", "kgCO2", "pcs", "%"};
+  a.fields.assign(p.shipment.fields.size(), {});
+  for (size_t f = 0; f < p.shipment.fields.size(); ++f) {
+    const rt::FieldSpec& spec = p.shipment.fields[f];
+    if (spec.kind != rt::FieldKind::Decimal) continue;
+    FieldInfo& info = a.fields[f];
+    info.unitText = spec.unit.text.empty() ? rt::unitText(spec.unit) : spec.unit.text;
+    info.dimensionless = spec.unit.dimensionless();
+    std::vector<std::string> candidates(std::begin(kAtoms), std::end(kAtoms));
+    candidates.push_back(info.unitText);
+    if (!spec.unit.currency.empty()) candidates.push_back(spec.unit.currency);
+    for (const std::string& text : candidates) {
+      if (std::any_of(info.units.begin(), info.units.end(), [&](const CellUnit& u) { return u.text == text; })) continue;
+      std::optional<rt::Unit> u = rt::unitParse(text);
+      if (!u || !u->sameDimension(spec.unit)) continue;
+      std::optional<rt::Rational> factor = rt::unitFactorChecked(*u, spec.unit);
+      if (factor) info.units.push_back({text, *factor});
+    }
+  }
+  a.blank.values.assign(p.shipment.fields.size(), {});
+  testing::applyFieldDefaults(p, a.blank);
+}
+
+// ---- cells from text -----------------------------------------------------------------------------
+
+std::string_view trimCell(std::string_view s) {
+  auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && isSpace(s.front())) s.remove_prefix(1);
+  while (!s.empty() && isSpace(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool isAscii(std::string_view s) {
+  for (char c : s)
+    if (static_cast<unsigned char>(c) >= 0x80) return false;
+  return true;
+}
+
+// The common well-formed cells, converted exactly as rt::parseCell converts them but without parsing
+// the unit again or searching the country list. Returns false when unsure: the caller then runs
+// parseCell, which handles everything else and writes the error messages.
+bool quickCell(const lode_agreement& a, size_t f, std::string_view t, rt::FieldValue& out) {
+  const rt::FieldSpec& spec = a.p().shipment.fields[f];
+  switch (spec.kind) {
+    case rt::FieldKind::Decimal: {
+      if (!isAscii(t)) return false;
+      size_t i = 0;
+      if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+      size_t digits = i;
+      while (i < t.size() && ((t[i] >= '0' && t[i] <= '9') || t[i] == '.')) ++i;
+      if (i == digits) return false;
+      std::string_view num = t.substr(0, i);
+      if (num.front() == '+') num.remove_prefix(1);
+      std::string_view unit = trimCell(t.substr(i));
+      rt::DecParse d = rt::decParse(num);
+      if (d.code != rt::ErrCode::Ok) return false;
+      int64_t v = d.raw;
+      if (unit.empty()) {
+        if (!a.fields[f].dimensionless) return false;
+      } else {
+        // Units start with a letter or '%' (anything else is a malformed number, said by parseCell).
+        if (!(unit[0] == '%' || ((unit[0] | 0x20) >= 'a' && (unit[0] | 0x20) <= 'z'))) return false;
+        const CellUnit* cu = nullptr;
+        for (const CellUnit& u : a.fields[f].units)
+          if (u.text == unit) { cu = &u; break; }
+        if (!cu || rt::decMulRatio(d.raw, cu->factor.num, cu->factor.den, &v) != rt::ErrCode::Ok) return false;
+      }
+      if ((spec.sign == rt::Sign::Positive && v <= 0) || (spec.sign == rt::Sign::NonNegative && v < 0)) return false;
+      out.i = v;
+      break;
+    }
+    case rt::FieldKind::Country:
+      if (t.size() != 2 || t[0] < 'A' || t[0] > 'Z' || t[1] < 'A' || t[1] > 'Z' || !a.countryOk[size_t((t[0] - 'A') * 26 + (t[1] - 'A'))])
+        return false;
+      out.i = rt::countryCode(t[0], t[1]);
+      break;
+    case rt::FieldKind::Date: {
+      std::optional<int32_t> d = rt::dateParse(t);
+      if (!d) return false;
+      out.i = *d;
+      break;
+    }
+    case rt::FieldKind::Enum: {
+      size_t k = 0;
+      while (k < spec.enumValues.size() && spec.enumValues[k] != t) ++k;
+      if (k == spec.enumValues.size()) return false;
+      out.i = static_cast<int64_t>(k);
+      break;
+    }
+    case rt::FieldKind::Bool:
+      if (t == "true" || t == "yes" || t == "1") out.i = 1;
+      else if (t == "false" || t == "no" || t == "0") out.i = 0;
+      else return false;
+      break;
+    case rt::FieldKind::Hs:  // parseCell: the runtime decides what an HS cell holds
+      return false;
+    case rt::FieldKind::Text:
+      if (rt::utf8Invalid(t) != std::string_view::npos) return false;
+      out.s.assign(t.data(), t.size());
+      out.i = 0;
+      break;
+  }
+  out.present = true;
+  return true;
+}
+
+// Converts one text cell into `out`. An empty cell is absent (true). false: err says why and `out`
+// is absent.
+bool textCell(const lode_agreement& a, size_t f, std::string_view text, rt::FieldValue& out, rt::RowError& err) {
+  std::string_view t = trimCell(text);
+  if (t.empty()) {
+    out.present = false;
+    out.i = 0;
+    out.s.clear();
+    return true;
+  }
+  rt::FieldKind kind = a.p().shipment.fields[f].kind;
+  if (kind != rt::FieldKind::Hs && kind != rt::FieldKind::Text) out.s.clear();
+  if (quickCell(a, f, t, out)) return true;
+  if (rt::parseCell(a.p().shipment.fields[f], text, out, err, a.countries)) return true;
+  out = {};
+  return false;
+}
+
+// ---- typed values ----------------------------------------------------------------------------------
+
+bool fits(rt::FieldKind kind, lode_code code) {
+  switch (code) {
+    case LODE_CODE_DAYS:
+    case LODE_CODE_YYYYMMDD: return kind == rt::FieldKind::Date;
+    case LODE_CODE_COUNTRY: return kind == rt::FieldKind::Country;
+    case LODE_CODE_INDEX: return kind == rt::FieldKind::Enum;
+    case LODE_CODE_BOOL: return kind == rt::FieldKind::Bool;
+  }
+  return false;
+}
+
+std::string withUnit(int64_t micros, const FieldInfo& info) {
+  std::string s = rt::decFormat(micros);
+  return info.unitText.empty() || info.unitText == "1" ? s : s + " " + info.unitText;
+}
+
+// A decimal in the field's unit: the text reader's sign rules. false: err says why.
+bool typedDecimal(const lode_agreement& a, size_t f, int64_t v, rt::FieldValue& out, rt::RowError& err) {
+  const rt::FieldSpec& spec = a.p().shipment.fields[f];
+  if (v == INT64_MIN) {
+    err.code = rt::ErrCode::OutOfRange;
+    err.message = "-9223372036854.775808 is out of range (numbers lie between -9223372036854.775807 and 9223372036854.775807)";
+    return false;
+  }
+  if ((spec.sign == rt::Sign::Positive && v <= 0) || (spec.sign == rt::Sign::NonNegative && v < 0)) {
+    err.code = rt::ErrCode::InvalidValue;
+    err.message = std::string(spec.sign == rt::Sign::Positive ? "must be more than zero" : "must not be negative") +
+                  ", got '" + withUnit(v, a.fields[f]) + "'";
+    return false;
+  }
+  out.present = true;
+  out.i = v;
+  out.s.clear();
+  return true;
+}
+
+// A code in a format that fits the field (checked by the caller). false: err says why.
+bool typedCode(const lode_agreement& a, size_t f, lode_code code, int64_t v, rt::FieldValue& out, rt::RowError& err) {
+  const rt::FieldSpec& spec = a.p().shipment.fields[f];
+  auto fail = [&](std::string m) {
+    err.code = rt::ErrCode::InvalidValue;
+    err.message = std::move(m);
+    return false;
+  };
+  int64_t value = 0;
+  switch (code) {
+    case LODE_CODE_DAYS:
+      if (!rt::dateInRange(static_cast<int32_t>(v)) || v != static_cast<int32_t>(v))
+        return fail(fmt::format("day {} is not a date between 0001-01-01 and 9999-12-31 (days since 1970-01-01)", v));
+      value = v;
+      break;
+    case LODE_CODE_YYYYMMDD: {
+      int64_t y = v / 10000, m = v / 100 % 100, d = v % 100;
+      if (v <= 0 || y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > rt::daysInMonth(int(y), int(m)))
+        return fail(fmt::format("{} is not a calendar date (expected YYYYMMDD)", v));
+      value = rt::daysFromCivil(int(y), int(m), int(d));
+      break;
+    }
+    case LODE_CODE_COUNTRY: {
+      char c0 = static_cast<char>((v >> 8) & 0xff), c1 = static_cast<char>(v & 0xff);
+      if ((v >> 16) != 0 || c0 < 'A' || c0 > 'Z' || c1 < 'A' || c1 > 'Z')
+        return fail(fmt::format("invalid country code 0x{:x} (expected two uppercase letters packed as LODE_COUNTRY('C', 'N'))", v));
+      if (!a.countryOk[size_t((c0 - 'A') * 26 + (c1 - 'A'))]) return fail(fmt::format("unknown country '{}{}'", c0, c1));
+      value = rt::countryCode(c0, c1);
+      break;
+    }
+    case LODE_CODE_INDEX:
+      if (v < 0 || static_cast<uint64_t>(v) >= spec.enumValues.size())
+        return fail(fmt::format("enum index {} is out of range (0 to {}: {})", v, int64_t(spec.enumValues.size()) - 1,
+                                fmt::join(spec.enumValues, ", ")));
+      value = v;
+      break;
+    case LODE_CODE_BOOL:
+      if (v != 0 && v != 1) return fail(fmt::format("expected 0 or 1, got {}", v));
+      value = v;
+      break;
+  }
+  out.present = true;
+  out.i = value;
+  out.s.clear();
+  return true;
+}
+
+// ---- pricing -------------------------------------------------------------------------------------
+
 // Evaluates and commits the quota part under the inputs' lock when the agreement has quotas.
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out) {
   const ir::Program& p = a->p();
@@ -139,6 +512,37 @@ lode_status loadWith(lode_inputs* in, const char* path, char* msg, size_t cap,
   copyOut(rowErrorsText(errs), msg, cap);
   return errs.empty() ? LODE_OK : LODE_ERR_DATA;
 }
+
+// A shipment field back to "no cell": absent, or its default.
+void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f) {
+  const rt::FieldValue& blank = a.blank.values[f];
+  v.present = blank.present;
+  v.i = blank.i;
+  v.s.clear();
+}
+
+bool validField(const lode_agreement* a, int32_t field) {
+  return field >= 0 && static_cast<size_t>(field) < a->p().shipment.fields.size();
+}
+
+unsigned hardwareThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+// CPUs this process may run on (its affinity mask), at most hardware_concurrency.
+unsigned availableCpus() {
+  unsigned hw = hardwareThreads();
+#ifdef __linux__
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof set, &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return std::min(hw, static_cast<unsigned>(n));
+  }
+#endif
+  return hw;
+}
+
+constexpr size_t kMinRowsPerThread = 64;
+constexpr size_t kChunkRows = 32;  // rows a thread takes at a time
 
 }  // namespace
 
@@ -182,6 +586,7 @@ lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lod
         copyOut(text, diag, diag_cap);
         if (!a->c->program) return LODE_ERR_COMPILE;
         a->interp = std::make_unique<interp::Interpreter>(*a->c->program);
+        prepare(*a);
         *out = a.release();
         return LODE_OK;
       },
@@ -224,6 +629,32 @@ int32_t lode_field(const lode_agreement* a, const char* name) {
 
 int32_t lode_field_count(const lode_agreement* a) {
   return live(a, kAgreement) ? static_cast<int32_t>(a->p().shipment.fields.size()) : -1;
+}
+
+int lode_field_kind(const lode_agreement* a, int32_t field) {
+  if (!live(a, kAgreement) || !validField(a, field)) return -1;
+  switch (a->p().shipment.fields[size_t(field)].kind) {
+    case rt::FieldKind::Decimal: return LODE_KIND_DECIMAL;
+    case rt::FieldKind::Bool: return LODE_KIND_BOOL;
+    case rt::FieldKind::Date: return LODE_KIND_DATE;
+    case rt::FieldKind::Country: return LODE_KIND_COUNTRY;
+    case rt::FieldKind::Text: return LODE_KIND_TEXT;
+    case rt::FieldKind::Enum: return LODE_KIND_ENUM;
+    case rt::FieldKind::Hs: return LODE_KIND_HS;
+  }
+  return -1;
+}
+
+const char* lode_field_unit(const lode_agreement* a, int32_t field) {
+  if (!live(a, kAgreement) || !validField(a, field)) return "";
+  return a->fields[size_t(field)].unitText.c_str();
+}
+
+const char* lode_field_enum_value(const lode_agreement* a, int32_t field, int32_t index) {
+  if (!live(a, kAgreement) || !validField(a, field)) return nullptr;
+  const rt::FieldSpec& spec = a->p().shipment.fields[size_t(field)];
+  if (spec.kind != rt::FieldKind::Enum || index < 0 || size_t(index) >= spec.enumValues.size()) return nullptr;
+  return spec.enumValues[size_t(index)].c_str();
 }
 
 const char* lode_agreement_title(const lode_agreement* a) { return live(a, kAgreement) ? a->p().title.c_str() : ""; }
@@ -312,9 +743,7 @@ lode_status lode_shipment_new(const lode_agreement* a, lode_shipment** out) {
   if (!a || !out) return LODE_ERR_NULL;
   if (!live(a, kAgreement)) return LODE_ERR_HANDLE;
   return guarded([&] {
-    auto* s = new lode_shipment{kShipment, a, {}};
-    s->rec.values.assign(a->p().shipment.fields.size(), {});
-    *out = s;
+    *out = new lode_shipment{kShipment, a, a->blank};
     return LODE_OK;
   });
 }
@@ -328,11 +757,15 @@ void lode_shipment_free(lode_shipment* s) {
 lode_status lode_shipment_clear(lode_shipment* s) {
   if (!s) return LODE_ERR_NULL;
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
-  for (rt::FieldValue& v : s->rec.values) {
-    v.present = false;
-    v.i = 0;
-    v.s.clear();
-  }
+  for (size_t f = 0; f < s->rec.values.size(); ++f) unsetField(*s->a, s->rec.values[f], f);
+  return LODE_OK;
+}
+
+lode_status lode_shipment_unset(lode_shipment* s, int32_t field) {
+  if (!s) return LODE_ERR_NULL;
+  if (!live(s, kShipment)) return LODE_ERR_HANDLE;
+  if (!validField(s->a, field)) return LODE_ERR_ARGUMENT;
+  unsetField(*s->a, s->rec.values[size_t(field)], size_t(field));
   return LODE_OK;
 }
 
@@ -341,21 +774,64 @@ lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text,
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
   return guarded(
       [&] {
-        const ir::Program& p = s->a->p();
-        if (field < 0 || static_cast<size_t>(field) >= p.shipment.fields.size()) {
+        if (!validField(s->a, field)) {
           copyOut(fmt::format("no field with handle {}", field), msg, msg_cap);
           return LODE_ERR_ARGUMENT;
         }
-        rt::FieldValue& v = s->rec.values[static_cast<size_t>(field)];
+        const size_t f = static_cast<size_t>(field);
+        rt::FieldValue& v = s->rec.values[f];
         rt::RowError err;
-        rt::FieldValue parsed;
-        if (!rt::parseCell(p.shipment.fields[static_cast<size_t>(field)], text, parsed, err,
-                           p.countries.empty() ? nullptr : &p.countries)) {
-          v = {};
-          copyOut(fmt::format("{}: {}", p.shipment.fields[static_cast<size_t>(field)].name, err.message), msg, msg_cap);
+        if (!textCell(*s->a, f, text, v, err)) {
+          unsetField(*s->a, v, f);
+          copyOut(fmt::format("{}: {}", s->a->p().shipment.fields[f].name, err.message), msg, msg_cap);
           return LODE_ERR_VALUE;
         }
-        v = std::move(parsed);
+        if (!v.present) unsetField(*s->a, v, f);  // an empty cell: the default, if any
+        return LODE_OK;
+      },
+      msg, msg_cap);
+}
+
+lode_status lode_shipment_set_decimal(lode_shipment* s, int32_t field, int64_t micros, char* msg, size_t msg_cap) {
+  if (!s) return LODE_ERR_NULL;
+  if (!live(s, kShipment)) return LODE_ERR_HANDLE;
+  return guarded(
+      [&] {
+        const ir::Program& p = s->a->p();
+        if (!validField(s->a, field) || p.shipment.fields[size_t(field)].kind != rt::FieldKind::Decimal) {
+          copyOut(fmt::format("field handle {} is not a decimal field", field), msg, msg_cap);
+          return LODE_ERR_ARGUMENT;
+        }
+        const size_t f = static_cast<size_t>(field);
+        rt::RowError err;
+        if (!typedDecimal(*s->a, f, micros, s->rec.values[f], err)) {
+          unsetField(*s->a, s->rec.values[f], f);
+          copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
+          return LODE_ERR_VALUE;
+        }
+        return LODE_OK;
+      },
+      msg, msg_cap);
+}
+
+lode_status lode_shipment_set_code(lode_shipment* s, int32_t field, lode_code format, int32_t code, char* msg,
+                                   size_t msg_cap) {
+  if (!s) return LODE_ERR_NULL;
+  if (!live(s, kShipment)) return LODE_ERR_HANDLE;
+  return guarded(
+      [&] {
+        const ir::Program& p = s->a->p();
+        if (!validField(s->a, field) || !fits(p.shipment.fields[size_t(field)].kind, format)) {
+          copyOut(fmt::format("field handle {} does not take code format {}", field, int(format)), msg, msg_cap);
+          return LODE_ERR_ARGUMENT;
+        }
+        const size_t f = static_cast<size_t>(field);
+        rt::RowError err;
+        if (!typedCode(*s->a, f, format, code, s->rec.values[f], err)) {
+          unsetField(*s->a, s->rec.values[f], f);
+          copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
+          return LODE_ERR_VALUE;
+        }
         return LODE_OK;
       },
       msg, msg_cap);
@@ -382,9 +858,7 @@ lode_status lode_price(const lode_agreement* a, lode_inputs* in, const lode_ship
   if (in->a != a || s->a != a) return LODE_ERR_ARGUMENT;  // inputs and shipment of another agreement
   return guarded([&] {
     r->a = a;
-    rt::Record rec = s->rec;
-    testing::applyFieldDefaults(a->p(), rec);
-    evaluate(a, in, rec, r->as);
+    evaluate(a, in, s->rec, r->as);  // defaults are already in the record
     return LODE_OK;
   });
 }
@@ -456,10 +930,12 @@ lode_status lode_batch_new(const lode_agreement* a, size_t n, lode_batch** out) 
   if (!live(a, kAgreement)) return LODE_ERR_HANDLE;
   if (n == 0 || n > LODE_BATCH_MAX) return LODE_ERR_ARGUMENT;  // not an allocation failure deep inside
   return guarded([&] {
-    size_t fields = a->p().shipment.fields.size();
-    auto* b = new lode_batch{kBatch, a, n, std::vector<std::vector<std::string>>(fields), std::vector<uint8_t>(fields, 0),
-                             std::vector<lode_result>(n)};
-    *out = b;
+    auto b = std::make_unique<lode_batch>();
+    b->a = a;
+    b->n = n;
+    b->columns.resize(a->p().shipment.fields.size());
+    b->results.resize(n);
+    *out = b.release();
     return LODE_OK;
   });
 }
@@ -467,61 +943,188 @@ lode_status lode_batch_new(const lode_agreement* a, size_t n, lode_batch** out) 
 void lode_batch_free(lode_batch* b) {
   if (!live(b, kBatch)) return;
   b->magic = kDead;
-  delete b;
+  delete b;  // joins the worker threads, if any
 }
 
 lode_status lode_batch_set_column(lode_batch* b, int32_t field, const char* const* cells, size_t n) {
   if (!b || !cells) return LODE_ERR_NULL;
   if (!live(b, kBatch)) return LODE_ERR_HANDLE;
-  if (field < 0 || static_cast<size_t>(field) >= b->columns.size() || n != b->n) return LODE_ERR_ARGUMENT;
+  if (!validField(b->a, field) || n != b->n) return LODE_ERR_ARGUMENT;
   return guarded([&] {
-    auto& col = b->columns[static_cast<size_t>(field)];
-    col.assign(n, {});
-    for (size_t i = 0; i < n; ++i)
-      if (cells[i]) col[i] = cells[i];
-    b->hasColumn[static_cast<size_t>(field)] = 1;
+    Column& col = b->columns[static_cast<size_t>(field)];
+    col.form = Column::Form::Text;
+    col.chars.clear();
+    col.ends.resize(n);
+    col.values.clear();
+    col.present.clear();
+    for (size_t i = 0; i < n; ++i) {
+      if (cells[i]) col.chars += cells[i];
+      col.ends[i] = col.chars.size();
+    }
     return LODE_OK;
   });
 }
+
+namespace {
+
+lode_status setTyped(lode_batch* b, int32_t field, Column::Form form, lode_code code, const void* values,
+                     const uint8_t* present, size_t n) {
+  if (!b || !values) return LODE_ERR_NULL;
+  if (!live(b, kBatch)) return LODE_ERR_HANDLE;
+  if (!validField(b->a, field) || n != b->n) return LODE_ERR_ARGUMENT;
+  rt::FieldKind kind = b->a->p().shipment.fields[size_t(field)].kind;
+  if (form == Column::Form::Decimal ? kind != rt::FieldKind::Decimal : !fits(kind, code)) return LODE_ERR_ARGUMENT;
+  return guarded([&] {
+    Column& col = b->columns[static_cast<size_t>(field)];
+    col.form = form;
+    col.code = code;
+    col.chars.clear();
+    col.ends.clear();
+    if (form == Column::Form::Decimal) {
+      const auto* v = static_cast<const int64_t*>(values);
+      col.values.assign(v, v + n);
+    } else {
+      const auto* v = static_cast<const int32_t*>(values);
+      col.values.assign(v, v + n);
+    }
+    if (present) col.present.assign(present, present + n);
+    else col.present.clear();
+    return LODE_OK;
+  });
+}
+
+}  // namespace
+
+lode_status lode_batch_set_decimal_column(lode_batch* b, int32_t field, const int64_t* micros, const uint8_t* present,
+                                          size_t n) {
+  return setTyped(b, field, Column::Form::Decimal, LODE_CODE_DAYS, micros, present, n);
+}
+
+lode_status lode_batch_set_code_column(lode_batch* b, int32_t field, lode_code format, const int32_t* codes,
+                                       const uint8_t* present, size_t n) {
+  return setTyped(b, field, Column::Form::Code, format, codes, present, n);
+}
+
+lode_status lode_batch_clear_column(lode_batch* b, int32_t field) {
+  if (!b) return LODE_ERR_NULL;
+  if (!live(b, kBatch)) return LODE_ERR_HANDLE;
+  if (!validField(b->a, field)) return LODE_ERR_ARGUMENT;
+  Column& col = b->columns[static_cast<size_t>(field)];
+  col.form = Column::Form::None;
+  col.chars.clear();
+  col.ends.clear();
+  col.values.clear();
+  col.present.clear();
+  return LODE_OK;
+}
+
+lode_status lode_batch_set_threads(lode_batch* b, unsigned threads) {
+  if (!b) return LODE_ERR_NULL;
+  if (!live(b, kBatch)) return LODE_ERR_HANDLE;
+  b->threads = threads;
+  return LODE_OK;
+}
+
+namespace {
+
+// Assembles row i from the columns and prices it. A bad cell is reported in the row's result (as
+// "field: reason") and the row is not evaluated. true when the row priced without error. Only the
+// fields with a column are touched: the others were set up once (absent, or their default).
+bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
+  const lode_agreement& a = *b->a;
+  const ir::Program& p = a.p();
+  lode_result& r = b->results[i];
+  r.a = b->a;
+  r.as.clear();
+  rt::Record& rec = s.rec;
+  rec.row = i + 1;
+  for (const PlanField& pf : b->plan) {
+    rt::FieldValue& v = rec.values[pf.f];
+    bool ok = true;
+    switch (pf.form) {
+      case Column::Form::None:
+        v.present = false;
+        break;
+      case Column::Form::Text:
+        ok = textCell(a, pf.f, pf.col->text(i), v, s.err);
+        break;
+      case Column::Form::Decimal:
+        if (pf.present && !pf.present[i]) v.present = false;
+        else ok = typedDecimal(a, pf.f, pf.values[i], v, s.err);
+        break;
+      case Column::Form::Code:
+        if (pf.present && !pf.present[i]) v.present = false;
+        else ok = typedCode(a, pf.f, pf.code, pf.values[i], v, s.err);
+        break;
+    }
+    if (!ok) {
+      s.state[pf.f] = RowScratch::Bad;
+      r.as.errors.push_back({s.err.code, 0, p.shipment.fields[pf.f].name + ": " + s.err.message});
+    } else {
+      s.state[pf.f] = v.present ? RowScratch::Given : RowScratch::Absent;
+    }
+    if (!v.present) unsetField(a, v, pf.f);  // its default, if any
+  }
+  for (uint32_t f : b->required)
+    if (s.state[f] == RowScratch::Absent)
+      r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name + ": required field is missing"});
+  if (!r.as.errors.empty()) return false;
+  evaluate(b->a, in, rec, r.as);
+  return r.as.ok();
+}
+
+}  // namespace
 
 lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
   if (!b || !in) return LODE_ERR_NULL;
   if (!live(b, kBatch) || !live(in, kInputs)) return LODE_ERR_HANDLE;
   if (in->a != b->a) return LODE_ERR_ARGUMENT;
   return guarded([&] {
-    const ir::Program& p = b->a->p();
-    const std::vector<std::string>* countries = p.countries.empty() ? nullptr : &p.countries;
-    size_t ok = 0;
-    rt::Record rec;
-    rec.values.resize(p.shipment.fields.size());
-    for (size_t i = 0; i < b->n; ++i) {
-      lode_result& r = b->results[i];
-      r.a = b->a;
-      r.as.clear();
-      rec.row = i + 1;
-      // A bad cell is reported in the row's result as E0009-style errors; the row is not evaluated.
-      for (size_t f = 0; f < rec.values.size(); ++f) {
-        rt::FieldValue& v = rec.values[f];
-        v = {};
-        if (!b->hasColumn[f] || b->columns[f][i].empty()) continue;
-        rt::RowError err;
-        if (!rt::parseCell(p.shipment.fields[f], b->columns[f][i], v, err, countries)) {
-          v = {};
-          r.as.errors.push_back({err.code, 0, p.shipment.fields[f].name + ": " + err.message});
-        }
-      }
-      for (size_t f = 0; f < rec.values.size(); ++f)
-        if (p.shipment.fields[f].required && !rec.values[f].present) {
-          bool reported = false;
-          for (const auto& e : r.as.errors) reported = reported || e.detail.rfind(p.shipment.fields[f].name + ":", 0) == 0;
-          if (!reported) r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name + ": required field is missing"});
-        }
-      if (!r.as.errors.empty()) continue;
-      testing::applyFieldDefaults(p, rec);
-      evaluate(b->a, in, rec, r.as);
-      if (r.as.ok()) ++ok;
+    const lode_agreement& a = *b->a;
+    const ir::Program& p = a.p();
+    const size_t fields = p.shipment.fields.size();
+    size_t threads = 1;
+    if (p.quotas.empty()) {  // with quotas the order of the rows is the order balances are taken
+      size_t want = b->threads == 0 ? availableCpus() : std::min<size_t>(b->threads, hardwareThreads());
+      threads = std::max<size_t>(1, std::min(want, b->n / kMinRowsPerThread));
     }
-    if (priced) *priced = ok;
+    b->plan.clear();
+    b->required.clear();
+    for (size_t f = 0; f < fields; ++f) {
+      const Column& col = b->columns[f];
+      if (col.form != Column::Form::None)
+        b->plan.push_back({uint32_t(f), col.form, col.code, col.values.data(), col.present.empty() ? nullptr : col.present.data(), &col});
+      if (p.shipment.fields[f].required) b->required.push_back(uint32_t(f));
+    }
+    if (b->scratch.size() < threads) b->scratch.resize(threads);
+    for (size_t t = 0; t < threads; ++t) {  // every field absent (or its default) until a column says
+      RowScratch& s = b->scratch[t];
+      s.rec.values = a.blank.values;
+      s.state.assign(fields, RowScratch::Absent);
+    }
+    if (threads == 1) {
+      size_t ok = 0;
+      for (size_t i = 0; i < b->n; ++i) ok += priceRow(b, in, b->scratch[0], i) ? 1 : 0;
+      if (priced) *priced = ok;
+      return LODE_OK;
+    }
+    // Rows are independent without quotas: threads take chunks of rows from a shared counter; each
+    // writes only its rows' results, so the results are those of the sequential run.
+    std::atomic<size_t> next{0}, ok{0};
+    std::function<void(size_t)> job = [&](size_t t) {
+      size_t mine = 0;
+      for (;;) {
+        size_t from = next.fetch_add(kChunkRows, std::memory_order_relaxed);
+        if (from >= b->n) break;
+        size_t to = std::min(b->n, from + kChunkRows);
+        for (size_t i = from; i < to; ++i) mine += priceRow(b, in, b->scratch[t], i) ? 1 : 0;
+      }
+      ok.fetch_add(mine, std::memory_order_relaxed);
+    };
+    if (!b->pool) b->pool = std::make_unique<Pool>();
+    std::string error = b->pool->run(threads - 1, job);
+    if (!error.empty()) throw std::runtime_error(error);
+    if (priced) *priced = ok.load();
     return LODE_OK;
   });
 }

@@ -266,3 +266,469 @@ TEST_CASE("C ABI misuse: batch sizes, column lengths, fields and row indices") {
   CHECK(lode_result_ok(lode_batch_result(b, 1)) == 0);
   lode_batch_free(b);
 }
+
+// ---- typed values, typed columns, threads ---------------------------------------------------------
+
+namespace {
+
+int32_t ymd(int y, int m, int d) { return y * 10000 + m * 100 + d; }
+
+// Days since 1970-01-01 (proleptic Gregorian), for the LODE_CODE_DAYS format.
+int32_t daysOf(int y, int m, int d) {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+int32_t enumIndex(lode_agreement* a, int32_t field, const std::string& name) {
+  for (int32_t k = 0;; ++k) {
+    const char* v = lode_field_enum_value(a, field, k);
+    if (!v) return -1;
+    if (name == v) return k;
+  }
+}
+
+std::string json(const lode_result* r) {
+  size_t needed = 0;
+  lode_result_json(r, nullptr, 0, &needed);
+  std::string s(needed, '\0');
+  if (lode_result_json(r, s.data(), s.size(), &needed) != LODE_OK) return "no json";
+  s.resize(needed - 1);
+  return s;
+}
+
+// A comparable digest of a result: ok, total, lines, error codes (messages may say the value in the
+// form it was given).
+std::string digest(const lode_result* r) {
+  std::string s = lode_result_ok(r) ? "ok " + json(r) : "errors";
+  for (size_t i = 0; i < lode_result_error_count(r); ++i) {
+    const char *code = nullptr, *message = nullptr;
+    lode_result_error(r, i, &code, &message);
+    s += std::string(" ") + code;
+  }
+  return s;
+}
+
+// Generated E1 declarations, each as text cells and as typed values (the same shipment). A few
+// rows break the rules on purpose (quantity 0, negative value, an unknown country).
+struct Rows {
+  struct Field {
+    const char* name;
+    int32_t handle;
+    std::vector<std::string> text;
+    std::vector<int64_t> values;  // micros or codes
+    std::vector<uint8_t> present;
+  };
+  std::vector<Field> fields;
+  size_t n;
+
+  Rows(lode_agreement* a, size_t count, unsigned seed) : n(count) {
+    const char* names[] = {"id", "date", "hs", "origin", "mineral", "node", "quantity", "value", "facility",
+                           "energy_density", "coated", "feoc_controlled", "content_value.graphite"};
+    for (const char* nm : names) fields.push_back({nm, lode_field(a, nm), {}, {}, {}});
+    std::mt19937 rng(seed);
+    auto pick = [&](size_t k) { return size_t(rng() % k); };
+    const char* hs[] = {"2504.10.50.00", "3801.90.00.00", "8507.60.00.20", "2504.90"};
+    const char* origins[] = {"CA", "MZ", "ID", "CN", "JP", "KR", "US", "MX"};
+    const char* nodes[] = {"processed", "active_material", "article"};
+    const char* facilities[] = {"", "F-CA-QC-1", "F-ID-SULAWESI-AAM", "F-ID-JV-25", "F-MZ-2", "F-UNKNOWN"};
+    for (size_t i = 0; i < n; ++i) {
+      auto put = [&](size_t f, std::string text, int64_t value, bool present = true) {
+        fields[f].text.push_back(present ? text : "");
+        fields[f].values.push_back(value);
+        fields[f].present.push_back(present ? 1 : 0);
+      };
+      char buf[64];
+      put(0, "R" + std::to_string(i), 0);
+      int y = 2026 + int(pick(5)), m = 1 + int(pick(12)), d = 1 + int(pick(28));
+      std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", y, m, d);
+      put(1, buf, ymd(y, m, d));
+      put(2, hs[pick(4)], 0);
+      const char* o = i % 97 == 13 ? "ZZ" : origins[pick(8)];
+      put(3, o, LODE_COUNTRY(o[0], o[1]));
+      put(4, "graphite", enumIndex(a, fields[4].handle, "graphite"));
+      const char* node = nodes[pick(3)];
+      put(5, node, enumIndex(a, fields[5].handle, node));
+      int64_t kg = i % 101 == 7 ? 0 : 1 + int64_t(pick(40000));
+      put(6, std::to_string(kg) + " kg", kg * 1000);  // micros of t
+      int64_t cents = i % 89 == 5 ? -100 : int64_t(pick(50000000));
+      std::snprintf(buf, sizeof buf, "%lld.%02lld USD", (long long)(cents / 100), (long long)(cents < 0 ? -cents % 100 : cents % 100));
+      put(7, cents < 0 ? "-1 USD" : buf, cents * 10000);
+      put(8, facilities[pick(6)], 0);
+      int64_t mah = 300 + int64_t(pick(60));
+      put(9, std::to_string(mah) + " mAh/g", mah * 1000000, pick(3) != 0);
+      bool coated = pick(2) == 1;
+      put(10, coated ? "true" : "false", coated ? 1 : 0, pick(4) != 0);
+      put(11, "true", 1, pick(10) == 0);
+      int64_t cv = int64_t(pick(1000));
+      put(12, std::to_string(cv) + " USD", cv * 1000000, pick(5) == 0);
+    }
+  }
+
+  std::vector<const char*> cells(size_t f) const {
+    std::vector<const char*> v;
+    for (const auto& t : fields[f].text) v.push_back(t.c_str());
+    return v;
+  }
+
+  void setText(lode_batch* b) const {
+    for (size_t f = 0; f < fields.size(); ++f) REQUIRE(lode_batch_set_column(b, fields[f].handle, cells(f).data(), n) == LODE_OK);
+  }
+
+  // Typed columns where the kind allows them; dates as YYYYMMDD or days.
+  void setTyped(lode_agreement* a, lode_batch* b, bool days) const {
+    for (size_t f = 0; f < fields.size(); ++f) {
+      const Field& fl = fields[f];
+      std::vector<int32_t> codes(fl.values.begin(), fl.values.end());
+      switch (lode_field_kind(a, fl.handle)) {
+        case LODE_KIND_DECIMAL:
+          REQUIRE(lode_batch_set_decimal_column(b, fl.handle, fl.values.data(), fl.present.data(), n) == LODE_OK);
+          break;
+        case LODE_KIND_DATE:
+          if (days)
+            for (int32_t& c : codes) c = daysOf(c / 10000, c / 100 % 100, c % 100);
+          REQUIRE(lode_batch_set_code_column(b, fl.handle, days ? LODE_CODE_DAYS : LODE_CODE_YYYYMMDD, codes.data(), fl.present.data(), n) == LODE_OK);
+          break;
+        case LODE_KIND_COUNTRY:
+          REQUIRE(lode_batch_set_code_column(b, fl.handle, LODE_CODE_COUNTRY, codes.data(), fl.present.data(), n) == LODE_OK);
+          break;
+        case LODE_KIND_ENUM:
+          REQUIRE(lode_batch_set_code_column(b, fl.handle, LODE_CODE_INDEX, codes.data(), fl.present.data(), n) == LODE_OK);
+          break;
+        case LODE_KIND_BOOL:
+          REQUIRE(lode_batch_set_code_column(b, fl.handle, LODE_CODE_BOOL, codes.data(), fl.present.data(), n) == LODE_OK);
+          break;
+        default:
+          REQUIRE(lode_batch_set_column(b, fl.handle, cells(f).data(), n) == LODE_OK);
+      }
+    }
+  }
+};
+
+}  // namespace
+
+TEST_CASE("C ABI: field kinds, units and enum values") {
+  E1 e;
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "quantity")) == LODE_KIND_DECIMAL);
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "date")) == LODE_KIND_DATE);
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "origin")) == LODE_KIND_COUNTRY);
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "node")) == LODE_KIND_ENUM);
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "hs")) == LODE_KIND_HS);
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "facility")) == LODE_KIND_TEXT);
+  CHECK(lode_field_kind(e.a, lode_field(e.a, "coated")) == LODE_KIND_BOOL);
+  CHECK(std::string(lode_field_unit(e.a, lode_field(e.a, "quantity"))) == "t");
+  CHECK(std::string(lode_field_unit(e.a, lode_field(e.a, "value"))) == "USD");
+  CHECK(std::string(lode_field_unit(e.a, lode_field(e.a, "energy_density"))) == "mAh/g");
+  CHECK(std::string(lode_field_unit(e.a, lode_field(e.a, "date"))).empty());
+  int32_t node = lode_field(e.a, "node");
+  CHECK(enumIndex(e.a, node, "processed") >= 0);
+  CHECK(lode_field_enum_value(e.a, node, -1) == nullptr);
+  CHECK(lode_field_enum_value(e.a, node, 1000) == nullptr);
+  CHECK(lode_field_enum_value(e.a, lode_field(e.a, "date"), 0) == nullptr);
+  // Misuse: NULL or wrong handles, fields out of range.
+  CHECK(lode_field_kind(nullptr, 0) == -1);
+  CHECK(lode_field_kind(e.a, -1) == -1);
+  CHECK(lode_field_kind(e.a, lode_field_count(e.a)) == -1);
+  CHECK(lode_field_kind(reinterpret_cast<lode_agreement*>(e.in), 0) == -1);
+  CHECK(std::string(lode_field_unit(nullptr, 0)).empty());
+  CHECK(std::string(lode_field_unit(e.a, 9999)).empty());
+  CHECK(lode_field_enum_value(nullptr, node, 0) == nullptr);
+  CHECK(LODE_COUNTRY('C', 'N') == 0x434e);
+}
+
+TEST_CASE("C ABI: typed setters price like text cells and refuse what the text reader refuses") {
+  E1 e;
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  REQUIRE(lode_shipment_new(e.a, &s) == LODE_OK);
+  REQUIRE(lode_result_new(&r) == LODE_OK);
+  int32_t date = lode_field(e.a, "date"), origin = lode_field(e.a, "origin"), mineral = lode_field(e.a, "mineral"),
+          node = lode_field(e.a, "node"), quantity = lode_field(e.a, "quantity"), value = lode_field(e.a, "value"),
+          coated = lode_field(e.a, "coated");
+  char msg[256];
+  // T2 with typed values: 35,000.00 USD.
+  REQUIRE(lode_shipment_set_code(s, date, LODE_CODE_YYYYMMDD, 20290301, msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set(s, lode_field(e.a, "hs"), "2504.10.50.00", msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set_code(s, origin, LODE_CODE_COUNTRY, LODE_COUNTRY('M', 'Z'), msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set_code(s, mineral, LODE_CODE_INDEX, enumIndex(e.a, mineral, "graphite"), msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set_code(s, node, LODE_CODE_INDEX, enumIndex(e.a, node, "processed"), msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set_decimal(s, quantity, 20000000, msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set_decimal(s, value, 56000000000LL, msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_set_code(s, coated, LODE_CODE_BOOL, 0, msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  int64_t micros = 0;
+  CHECK(lode_result_total_micros(r, &micros) == LODE_OK);
+  CHECK(micros == 35000000000LL);
+  std::string typedJson = json(r);
+  // The same with days and with text cells.
+  REQUIRE(lode_shipment_set_code(s, date, LODE_CODE_DAYS, daysOf(2029, 3, 1), msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  CHECK(json(r) == typedJson);
+  lode_shipment_clear(s);
+  REQUIRE(e.fillT2(s));
+  REQUIRE(lode_shipment_set(s, coated, "false", msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  CHECK(json(r) == typedJson);
+
+  // Kinds that do not fit are argument errors.
+  CHECK(lode_shipment_set_decimal(s, date, 1, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_decimal(s, -1, 1, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_decimal(s, lode_field_count(e.a), 1, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_code(s, quantity, LODE_CODE_DAYS, 1, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_code(s, origin, LODE_CODE_INDEX, 1, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_code(s, node, LODE_CODE_COUNTRY, LODE_COUNTRY('C', 'N'), msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_code(s, lode_field(e.a, "hs"), LODE_CODE_INDEX, 0, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_code(s, lode_field(e.a, "facility"), LODE_CODE_BOOL, 0, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  CHECK(lode_shipment_set_code(s, date, static_cast<lode_code>(99), 0, msg, sizeof msg) == LODE_ERR_ARGUMENT);
+  // NULL and wrong handles.
+  CHECK(lode_shipment_set_decimal(nullptr, quantity, 1, msg, sizeof msg) == LODE_ERR_NULL);
+  CHECK(lode_shipment_set_code(nullptr, date, LODE_CODE_DAYS, 1, msg, sizeof msg) == LODE_ERR_NULL);
+  CHECK(lode_shipment_set_decimal(reinterpret_cast<lode_shipment*>(r), quantity, 1, msg, sizeof msg) == LODE_ERR_HANDLE);
+  CHECK(lode_shipment_unset(nullptr, 0) == LODE_ERR_NULL);
+  CHECK(lode_shipment_unset(s, -1) == LODE_ERR_ARGUMENT);
+
+  // Values the text reader would refuse: LODE_ERR_VALUE naming the field; the field is left unset.
+  auto refused = [&](lode_status st, const char* field, const char* words) {
+    CHECK(st == LODE_ERR_VALUE);
+    std::string m(msg);
+    CHECK_MESSAGE(m.find(field) == 0, m);
+    CHECK_MESSAGE(m.find(words) != std::string::npos, m);
+  };
+  refused(lode_shipment_set_decimal(s, quantity, 0, msg, sizeof msg), "quantity", "must be more than zero, got '0 t'");
+  refused(lode_shipment_set_decimal(s, quantity, -5000000, msg, sizeof msg), "quantity", "must be more than zero");
+  refused(lode_shipment_set_decimal(s, value, -1, msg, sizeof msg), "value", "must not be negative, got '-0.000001 USD'");
+  refused(lode_shipment_set_decimal(s, value, INT64_MIN, msg, sizeof msg), "value", "out of range");
+  refused(lode_shipment_set_code(s, date, LODE_CODE_YYYYMMDD, 20290230, msg, sizeof msg), "date", "not a calendar date");
+  refused(lode_shipment_set_code(s, date, LODE_CODE_YYYYMMDD, 100000101, msg, sizeof msg), "date", "not a calendar date");
+  refused(lode_shipment_set_code(s, date, LODE_CODE_YYYYMMDD, -20290301, msg, sizeof msg), "date", "not a calendar date");
+  refused(lode_shipment_set_code(s, date, LODE_CODE_YYYYMMDD, 301, msg, sizeof msg), "date", "not a calendar date");
+  refused(lode_shipment_set_code(s, date, LODE_CODE_DAYS, daysOf(10000, 1, 1), msg, sizeof msg), "date", "is not a date between");
+  refused(lode_shipment_set_code(s, date, LODE_CODE_DAYS, daysOf(1, 1, 1) - 1, msg, sizeof msg), "date", "is not a date between");
+  CHECK(lode_shipment_set_code(s, date, LODE_CODE_DAYS, daysOf(1, 1, 1), msg, sizeof msg) == LODE_OK);
+  CHECK(lode_shipment_set_code(s, date, LODE_CODE_DAYS, daysOf(9999, 12, 31), msg, sizeof msg) == LODE_OK);
+  refused(lode_shipment_set_code(s, origin, LODE_CODE_COUNTRY, LODE_COUNTRY('Z', 'Z'), msg, sizeof msg), "origin", "unknown country 'ZZ'");
+  refused(lode_shipment_set_code(s, origin, LODE_CODE_COUNTRY, LODE_COUNTRY('c', 'n'), msg, sizeof msg), "origin", "invalid country code");
+  refused(lode_shipment_set_code(s, origin, LODE_CODE_COUNTRY, 0x1434e, msg, sizeof msg), "origin", "invalid country code");
+  refused(lode_shipment_set_code(s, origin, LODE_CODE_COUNTRY, -1, msg, sizeof msg), "origin", "invalid country code");
+  refused(lode_shipment_set_code(s, node, LODE_CODE_INDEX, 1000, msg, sizeof msg), "node", "out of range");
+  refused(lode_shipment_set_code(s, node, LODE_CODE_INDEX, -1, msg, sizeof msg), "node", "out of range");
+  refused(lode_shipment_set_code(s, coated, LODE_CODE_BOOL, 2, msg, sizeof msg), "coated", "expected 0 or 1");
+  // The refused fields are unset: the shipment now lacks origin, node and quantity.
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  CHECK(lode_result_ok(r) == 0);
+  // unset, then set again: priced as before.
+  lode_shipment_clear(s);
+  REQUIRE(e.fillT2(s));
+  REQUIRE(lode_shipment_set(s, coated, "false", msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_shipment_unset(s, value) == LODE_OK);
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  CHECK(json(r) != typedJson);  // no value, no unit price: the floor does not apply
+  REQUIRE(lode_shipment_set_decimal(s, value, 56000000000LL, msg, sizeof msg) == LODE_OK);
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  CHECK(json(r) == typedJson);
+  lode_result_free(r);
+  lode_shipment_free(s);
+}
+
+TEST_CASE("C ABI misuse: typed columns with NULL, wrong lengths, wrong kinds and bad values") {
+  E1 e;
+  lode_batch* b = nullptr;
+  REQUIRE(lode_batch_new(e.a, 3, &b) == LODE_OK);
+  int32_t date = lode_field(e.a, "date"), quantity = lode_field(e.a, "quantity"), origin = lode_field(e.a, "origin");
+  int64_t micros[] = {20000000, 0, -1};
+  int32_t days[] = {daysOf(2029, 3, 1), daysOf(2029, 3, 1), daysOf(2029, 3, 1)};
+  uint8_t present[] = {1, 1, 1};
+  CHECK(lode_batch_set_decimal_column(nullptr, quantity, micros, present, 3) == LODE_ERR_NULL);
+  CHECK(lode_batch_set_decimal_column(b, quantity, nullptr, present, 3) == LODE_ERR_NULL);
+  CHECK(lode_batch_set_code_column(b, date, LODE_CODE_DAYS, nullptr, present, 3) == LODE_ERR_NULL);
+  CHECK(lode_batch_set_decimal_column(reinterpret_cast<lode_batch*>(e.in), quantity, micros, present, 3) == LODE_ERR_HANDLE);
+  CHECK(lode_batch_set_decimal_column(b, quantity, micros, present, 2) == LODE_ERR_ARGUMENT);  // another length
+  CHECK(lode_batch_set_decimal_column(b, quantity, micros, present, 4) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_code_column(b, date, LODE_CODE_DAYS, days, present, 0) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_decimal_column(b, -1, micros, present, 3) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_decimal_column(b, lode_field_count(e.a), micros, present, 3) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_decimal_column(b, date, micros, present, 3) == LODE_ERR_ARGUMENT);  // a date is not a decimal
+  CHECK(lode_batch_set_code_column(b, quantity, LODE_CODE_DAYS, days, present, 3) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_code_column(b, date, LODE_CODE_COUNTRY, days, present, 3) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_code_column(b, lode_field(e.a, "hs"), LODE_CODE_INDEX, days, present, 3) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_code_column(b, date, static_cast<lode_code>(-3), days, present, 3) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_clear_column(nullptr, date) == LODE_ERR_NULL);
+  CHECK(lode_batch_clear_column(b, -1) == LODE_ERR_ARGUMENT);
+  CHECK(lode_batch_set_threads(nullptr, 1) == LODE_ERR_NULL);
+  CHECK(lode_batch_set_threads(reinterpret_cast<lode_batch*>(e.in), 1) == LODE_ERR_HANDLE);
+
+  // Bad values are per row, like bad text cells: row 2 has quantity 0, row 3 value -0.000001 and an
+  // unknown country; row 1 has no quantity (present = 0).
+  const char* hs[] = {"2504.10.50.00", "2504.10.50.00", "2504.10.50.00"};
+  int32_t origins[] = {LODE_COUNTRY('M', 'Z'), LODE_COUNTRY('M', 'Z'), LODE_COUNTRY('Q', 'Q')};
+  int64_t values[] = {56000000000LL, 56000000000LL, -1};
+  uint8_t noFirst[] = {0, 1, 1};
+  REQUIRE(lode_batch_set_code_column(b, date, LODE_CODE_DAYS, days, nullptr, 3) == LODE_OK);  // NULL present: all
+  REQUIRE(lode_batch_set_column(b, lode_field(e.a, "hs"), hs, 3) == LODE_OK);
+  REQUIRE(lode_batch_set_code_column(b, origin, LODE_CODE_COUNTRY, origins, nullptr, 3) == LODE_OK);
+  REQUIRE(lode_batch_set_decimal_column(b, quantity, micros, noFirst, 3) == LODE_OK);
+  REQUIRE(lode_batch_set_decimal_column(b, lode_field(e.a, "value"), values, nullptr, 3) == LODE_OK);
+  size_t priced = 99;
+  REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  CHECK(priced == 0);
+  auto errors = [&](size_t row) {
+    std::string all;
+    const lode_result* r = lode_batch_result(b, row);
+    for (size_t i = 0; i < lode_result_error_count(r); ++i) {
+      const char *code = nullptr, *message = nullptr;
+      lode_result_error(r, i, &code, &message);
+      all += std::string(code) + " " + message + "\n";
+    }
+    return all;
+  };
+  CHECK_MESSAGE(errors(0).find("quantity: required field is missing") != std::string::npos, errors(0));
+  CHECK_MESSAGE(errors(1).find("quantity: must be more than zero, got '0 t'") != std::string::npos, errors(1));
+  CHECK_MESSAGE(errors(2).find("origin: unknown country 'QQ'") != std::string::npos, errors(2));
+  CHECK_MESSAGE(errors(2).find("value: must not be negative") != std::string::npos, errors(2));
+  CHECK_MESSAGE(errors(2).find("quantity: must not") == std::string::npos, errors(2));
+  // Clearing a column makes the field absent in every row again.
+  REQUIRE(lode_batch_clear_column(b, origin) == LODE_OK);
+  REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  CHECK_MESSAGE(errors(2).find("origin: required field is missing") != std::string::npos, errors(2));
+  lode_batch_free(b);
+}
+
+TEST_CASE("C ABI: typed and text batches, on one or several threads, price like lode_price one at a time") {
+  E1 e;
+  const size_t n = 3000;
+  Rows rows(e.a, n, 42);
+  // One at a time.
+  std::vector<std::string> single(n);
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  lode_shipment_new(e.a, &s);
+  lode_result_new(&r);
+  size_t singlePriced = 0, badCells = 0;
+  for (size_t i = 0; i < n; ++i) {
+    lode_shipment_clear(s);
+    bool bad = false;
+    for (const auto& f : rows.fields)
+      if (!f.text[i].empty()) bad = lode_shipment_set(s, f.handle, f.text[i].c_str(), nullptr, 0) != LODE_OK || bad;
+    if (bad) {
+      single[i] = "bad cell";
+      ++badCells;
+      continue;
+    }
+    REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+    single[i] = digest(r);
+    singlePriced += lode_result_ok(r);
+  }
+  lode_result_free(r);
+  lode_shipment_free(s);
+  CHECK(badCells > 0);
+  CHECK(singlePriced > n / 4);
+
+  auto run = [&](int form, unsigned threads) {  // form 0 text, 1 typed YYYYMMDD, 2 typed days
+    lode_batch* b = nullptr;
+    REQUIRE(lode_batch_new(e.a, n, &b) == LODE_OK);
+    REQUIRE(lode_batch_set_threads(b, threads) == LODE_OK);
+    if (form == 0) rows.setText(b);
+    else rows.setTyped(e.a, b, form == 2);
+    std::vector<std::string> out(n);
+    for (int round = 0; round < 2; ++round) {  // the second round reuses the batch and its threads
+      size_t priced = 0;
+      REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+      CHECK(priced == singlePriced);
+      for (size_t i = 0; i < n; ++i) {
+        const lode_result* br = lode_batch_result(b, i);
+        out[i] = single[i] == "bad cell" ? (lode_result_ok(br) ? "priced a bad row" : "bad cell") : digest(br);
+      }
+    }
+    lode_batch_free(b);
+    return out;
+  };
+  size_t mismatches = 0;
+  for (int form = 0; form < 3; ++form)
+    for (unsigned threads : {1u, 2u, 3u, 0u}) {
+      std::vector<std::string> got = run(form, threads);
+      for (size_t i = 0; i < n; ++i)
+        if (got[i] != single[i]) {
+          if (++mismatches < 5) MESSAGE("form ", form, " threads ", threads, " row ", i + 1, ": ", got[i], " vs ", single[i]);
+        }
+    }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("C ABI: an agreement with quotas is priced in row order whatever the thread count") {
+  const std::string e3 = kDir + "cobalt_refined_trq";
+  lode_agreement* a = nullptr;
+  REQUIRE(lode_agreement_compile((e3 + ".lode").c_str(), LODE_STDLIB_DIR, &a, nullptr, 0) == LODE_OK);
+  auto inputs = [&] {
+    lode_inputs* in = nullptr;
+    REQUIRE(lode_inputs_new(a, &in) == LODE_OK);
+    REQUIRE(lode_inputs_load_market(in, (e3 + "/market.csv").c_str(), nullptr, 0) == LODE_OK);
+    for (const char* reg : {"facilities", "crisis_declarations", "infrastructure_deals"})
+      REQUIRE(lode_inputs_load_registry(in, reg, (e3 + "/" + reg + ".csv").c_str(), nullptr, 0) == LODE_OK);
+    REQUIRE(lode_inputs_load_quotas(in, (e3 + "/quota_state.csv").c_str(), nullptr, 0) == LODE_OK);
+    return in;
+  };
+  // The sample declarations repeated: the quota fills up part way, so the order matters.
+  std::vector<std::string> header;
+  std::vector<std::vector<std::string>> lines;
+  {
+    std::ifstream f(e3 + "/shipments.csv");
+    std::string line;
+    bool first = true;
+    while (std::getline(f, line)) {
+      std::vector<std::string> cells;
+      size_t start = 0;
+      for (size_t p = 0; p <= line.size(); ++p)
+        if (p == line.size() || line[p] == ',') { cells.push_back(line.substr(start, p - start)); start = p + 1; }
+      if (first) header = cells;
+      else lines.push_back(cells);
+      first = false;
+    }
+  }
+  const size_t n = lines.size() * 40;
+  lode_inputs* one = inputs();
+  std::vector<std::string> single(n);
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  lode_shipment_new(a, &s);
+  lode_result_new(&r);
+  for (size_t i = 0; i < n; ++i) {
+    lode_shipment_clear(s);
+    bool bad = false;
+    const auto& cells = lines[i % lines.size()];
+    for (size_t c = 0; c < header.size() && c < cells.size(); ++c)
+      if (!cells[c].empty()) bad = lode_shipment_set(s, lode_field(a, header[c].c_str()), cells[c].c_str(), nullptr, 0) != LODE_OK || bad;
+    if (bad) { single[i] = "bad cell"; continue; }
+    REQUIRE(lode_price(a, one, s, r) == LODE_OK);
+    single[i] = digest(r);
+  }
+  lode_result_free(r);
+  lode_shipment_free(s);
+  lode_inputs* many = inputs();
+  lode_batch* b = nullptr;
+  REQUIRE(lode_batch_new(a, n, &b) == LODE_OK);
+  REQUIRE(lode_batch_set_threads(b, 0) == LODE_OK);
+  for (size_t c = 0; c < header.size(); ++c) {
+    std::vector<const char*> col(n);
+    for (size_t i = 0; i < n; ++i) {
+      const auto& cells = lines[i % lines.size()];
+      col[i] = c < cells.size() ? cells[c].c_str() : "";
+    }
+    REQUIRE(lode_batch_set_column(b, lode_field(a, header[c].c_str()), col.data(), n) == LODE_OK);
+  }
+  size_t priced = 0;
+  REQUIRE(lode_batch_price(b, many, &priced) == LODE_OK);
+  size_t mismatches = 0;
+  for (size_t i = 0; i < n; ++i) {
+    std::string got = single[i] == "bad cell" ? (lode_result_ok(lode_batch_result(b, i)) ? "priced" : "bad cell")
+                                              : digest(lode_batch_result(b, i));
+    mismatches += got != single[i];
+  }
+  CHECK(mismatches == 0);
+  lode_batch_free(b);
+  lode_inputs_free(many);
+  lode_inputs_free(one);
+  lode_agreement_free(a);
+}
