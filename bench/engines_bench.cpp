@@ -200,6 +200,129 @@ void BM_CApiE1Batch(benchmark::State& state) {
 }
 BENCHMARK(BM_CApiE1Batch)->Arg(1000);
 
+// Typed columns, as a customs system that holds its declarations in typed fields fills them: decimals
+// as micros, dates as days, countries packed, enums as indices; hs and the text ids stay text. The
+// columns are set inside the timed loop (an embedder sets them for every chunk). Rows: the sample
+// shipments that read without error, repeated to n. Arg threads: 1 the calling thread only, 0 every
+// CPU the process may run on (under `taskset -c 1` that is one).
+struct CApiTyped {
+  struct Col {
+    int32_t field;
+    int kind;
+    std::vector<int64_t> micros;
+    std::vector<int32_t> codes;
+    std::vector<uint8_t> present;
+    std::vector<std::string> text;
+    std::vector<const char*> ptrs;
+  };
+  std::vector<Col> cols;
+  CApiTyped(const CApi& api, const E1& e1, size_t n) {
+    const auto& fields = e1.c->program->shipment.fields;
+    for (size_t f = 0; f < fields.size(); ++f) {
+      Col c;
+      c.field = lode_field(api.a, fields[f].name.c_str());
+      c.kind = lode_field_kind(api.a, c.field);
+      bool any = false;
+      for (size_t i = 0; i < n; ++i) {
+        const lode::rt::FieldValue& v = e1.shipments[i % e1.shipments.size()].values[f];
+        any = any || v.present;
+        c.present.push_back(v.present ? 1 : 0);
+        if (c.kind == LODE_KIND_DECIMAL) c.micros.push_back(v.present ? v.i : 0);
+        else if (c.kind == LODE_KIND_TEXT || c.kind == LODE_KIND_HS) c.text.push_back(v.present ? v.s : "");
+        else c.codes.push_back(v.present ? int32_t(v.i) : 0);
+      }
+      if (!any) continue;
+      for (const auto& t : c.text) c.ptrs.push_back(t.c_str());
+      cols.push_back(std::move(c));
+    }
+  }
+  void set(lode_batch* b, size_t n) const {
+    for (const Col& c : cols) {
+      lode_status st = LODE_OK;
+      switch (c.kind) {
+        case LODE_KIND_DECIMAL: st = lode_batch_set_decimal_column(b, c.field, c.micros.data(), c.present.data(), n); break;
+        case LODE_KIND_TEXT:
+        case LODE_KIND_HS: st = lode_batch_set_column(b, c.field, c.ptrs.data(), n); break;
+        case LODE_KIND_DATE: st = lode_batch_set_code_column(b, c.field, LODE_CODE_DAYS, c.codes.data(), c.present.data(), n); break;
+        case LODE_KIND_COUNTRY: st = lode_batch_set_code_column(b, c.field, LODE_CODE_COUNTRY, c.codes.data(), c.present.data(), n); break;
+        case LODE_KIND_ENUM: st = lode_batch_set_code_column(b, c.field, LODE_CODE_INDEX, c.codes.data(), c.present.data(), n); break;
+        case LODE_KIND_BOOL: st = lode_batch_set_code_column(b, c.field, LODE_CODE_BOOL, c.codes.data(), c.present.data(), n); break;
+        default: std::abort();
+      }
+      if (st != LODE_OK) std::abort();
+    }
+  }
+};
+
+void BM_CApiE1TypedBatch(benchmark::State& state) {
+  static CApi api;
+  static E1 e1;
+  const size_t n = size_t(state.range(0));
+  CApiTyped typed(api, e1, n);
+  lode_batch* b = nullptr;
+  lode_batch_new(api.a, n, &b);
+  lode_batch_set_threads(b, unsigned(state.range(1)));
+  // The typed rows must price exactly like the engine underneath.
+  typed.set(b, n);
+  size_t priced = 0;
+  lode_batch_price(b, api.in, &priced);
+  lode::interp::Interpreter engine(*e1.c->program, e1.compiled.get());
+  lode::rt::Assessment want;
+  for (size_t i = 0; i < n; ++i) {
+    engine.evaluate(e1.shipments[i % e1.shipments.size()], e1.in->inputs(), want);
+    int64_t total = 0;
+    if (lode_result_total_micros(lode_batch_result(b, i), &total) != (want.ok() ? LODE_OK : LODE_ERR_ARGUMENT) ||
+        (want.ok() && total != want.total)) {
+      std::fprintf(stderr, "typed batch row %zu disagrees with the engine\n", i + 1);
+      std::abort();
+    }
+  }
+  for (auto _ : state) {
+    typed.set(b, n);
+    lode_batch_price(b, api.in, &priced);
+    benchmark::DoNotOptimize(priced);
+  }
+  lode_batch_free(b);
+  state.SetItemsProcessed(state.iterations() * int64_t(n));
+}
+BENCHMARK(BM_CApiE1TypedBatch)->ArgNames({"n", "threads"})->Args({1000, 1})->Args({1000, 0})->Args({10000, 0});
+
+// The single-shipment path with typed setters: no text formatted or parsed except hs and the ids.
+void BM_CApiE1TypedPerShipment(benchmark::State& state) {
+  static CApi api;
+  static E1 e1;
+  const size_t rows = e1.shipments.size();
+  CApiTyped typed(api, e1, rows);
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  lode_shipment_new(api.a, &s);
+  lode_result_new(&r);
+  size_t i = 0;
+  for (auto _ : state) {
+    lode_shipment_clear(s);
+    for (const auto& c : typed.cols) {
+      if (!c.present[i]) continue;
+      switch (c.kind) {
+        case LODE_KIND_DECIMAL: lode_shipment_set_decimal(s, c.field, c.micros[i], nullptr, 0); break;
+        case LODE_KIND_TEXT:
+        case LODE_KIND_HS: lode_shipment_set(s, c.field, c.ptrs[i], nullptr, 0); break;
+        case LODE_KIND_DATE: lode_shipment_set_code(s, c.field, LODE_CODE_DAYS, c.codes[i], nullptr, 0); break;
+        case LODE_KIND_COUNTRY: lode_shipment_set_code(s, c.field, LODE_CODE_COUNTRY, c.codes[i], nullptr, 0); break;
+        case LODE_KIND_ENUM: lode_shipment_set_code(s, c.field, LODE_CODE_INDEX, c.codes[i], nullptr, 0); break;
+        case LODE_KIND_BOOL: lode_shipment_set_code(s, c.field, LODE_CODE_BOOL, c.codes[i], nullptr, 0); break;
+        default: break;
+      }
+    }
+    lode_price(api.a, api.in, s, r);
+    benchmark::DoNotOptimize(lode_result_ok(r));
+    if (++i == rows) i = 0;
+  }
+  lode_result_free(r);
+  lode_shipment_free(s);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_CApiE1TypedPerShipment);
+
 void BM_CompileE1(benchmark::State& state) {
   for (auto _ : state) {
     auto c = lode::compileFile(kE1 + ".lode");
