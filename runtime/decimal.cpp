@@ -66,6 +66,14 @@ ErrCode decMul(int64_t a, int64_t b, int64_t* out) {
 
 ErrCode decDiv(int64_t a, int64_t b, int64_t* out) {
   if (b == 0) return ErrCode::DivisionByZero;
+  // The common case in 64 bits (a 128-bit division is a library call): a * 10^6 fits, and so does
+  // the divisor's magnitude; the quotient of those always fits.
+  int64_t n64;
+  if (!__builtin_mul_overflow(a, kOne, &n64) && b != kMin && n64 != kMin) {
+    if (b < 0) { n64 = -n64; b = -b; }
+    *out = divHalfEven<int64_t>(n64, b);
+    return ErrCode::Ok;
+  }
   i128 n = static_cast<i128>(a) * kOne;
   i128 d = b;
   if (d < 0) { n = -n; d = -d; }  // |a * 10^6| < 2^83, so negation cannot overflow int128
@@ -74,6 +82,12 @@ ErrCode decDiv(int64_t a, int64_t b, int64_t* out) {
 
 ErrCode decMulRatio(int64_t a, int64_t num, int64_t den, int64_t* out) {
   if (den == 0) return ErrCode::DivisionByZero;
+  int64_t n64;  // as in decDiv: 64 bits when the product fits
+  if (!__builtin_mul_overflow(a, num, &n64) && den != kMin && n64 != kMin) {
+    if (den < 0) { n64 = -n64; den = -den; }
+    *out = divHalfEven<int64_t>(n64, den);
+    return ErrCode::Ok;
+  }
   i128 n = static_cast<i128>(a) * num;
   i128 d = den;
   if (d < 0) { n = -n; d = -d; }  // |a * num| <= 2^126

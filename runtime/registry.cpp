@@ -164,18 +164,31 @@ namespace {
 constexpr uint8_t kUnvisited = 0, kOnStack = 1, kDone = 2;
 }
 
+// One thread's buffers for queries, reused so that a query allocates nothing once warm. Between
+// queries every state is kUnvisited: a query resets only the nodes it touched, so it costs what it
+// visits, not the size of the registry. The memo lives for one query only: it depends on inGroup.
+struct OwnershipGraph::Walk {
+  struct Step { uint32_t node; size_t edge; int64_t sum; };
+  std::string key;  // lookups without an allocation per query
+  std::vector<uint8_t> state;
+  std::vector<int64_t> memo;
+  std::vector<uint32_t> touched;
+  std::vector<Step> stack;
+};
+
 // Depth first over the owners, with an explicit stack: a registry can hold chains of any length, and
 // the call stack must not depend on data. Each node's sum adds its edges in file order.
-ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
-                              std::vector<int64_t>& memo, std::vector<uint32_t>& touched) const {
-  struct Step { uint32_t node; size_t edge; int64_t sum; };
-  thread_local std::vector<Step> stack;
+ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>& inGroup, Walk& w) const {
+  std::vector<uint8_t>& state = w.state;
+  std::vector<int64_t>& memo = w.memo;
+  std::vector<uint32_t>& touched = w.touched;
+  std::vector<Walk::Step>& stack = w.stack;
   stack.clear();
   stack.push_back({root, 0, 0});
   state[root] = kOnStack;
   touched.push_back(root);
   while (!stack.empty()) {
-    Step& top = stack.back();
+    Walk::Step& top = stack.back();
     const Node& n = nodes_[top.node];
     if (top.edge == n.owners.size()) {
       memo[top.node] = top.sum;
@@ -207,26 +220,20 @@ ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>&
 
 ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(int64_t)>& inGroup,
                               int64_t* out) const {
-  thread_local std::string key;  // lookups without an allocation per query
-  key.assign(entity);
-  auto it = ids_.find(key);
+  thread_local Walk w;
+  w.key.assign(entity);
+  auto it = ids_.find(w.key);
   if (it == ids_.end()) {
     *out = 0;
     return ErrCode::Ok;
   }
-  // Memo lives for one query only: it depends on inGroup. Between queries every state is
-  // kUnvisited again: only the nodes a query touched are reset, so a query costs what it visits,
-  // not the size of the registry.
-  thread_local std::vector<uint8_t> state;
-  thread_local std::vector<int64_t> memo;
-  thread_local std::vector<uint32_t> touched;
-  if (state.size() < nodes_.size()) state.resize(nodes_.size(), kUnvisited);
-  if (memo.size() < nodes_.size()) memo.resize(nodes_.size());
-  touched.clear();
-  ErrCode c = visit(it->second, inGroup, state, memo, touched);
-  for (uint32_t t : touched) state[t] = kUnvisited;
+  if (w.state.size() < nodes_.size()) w.state.resize(nodes_.size(), kUnvisited);
+  if (w.memo.size() < nodes_.size()) w.memo.resize(nodes_.size());
+  w.touched.clear();
+  ErrCode c = visit(it->second, inGroup, w);
+  for (uint32_t t : w.touched) w.state[t] = kUnvisited;
   if (c != ErrCode::Ok) return c;
-  *out = memo[it->second];
+  *out = w.memo[it->second];
   return ErrCode::Ok;
 }
 

@@ -80,8 +80,8 @@ class OwnershipGraph {
     int64_t total = 0;
   };
   uint32_t intern(const std::string& name);
-  ErrCode visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, std::vector<uint8_t>& state,
-                std::vector<int64_t>& memo, std::vector<uint32_t>& touched) const;
+  struct Walk;  // per-thread buffers of a query (registry.cpp)
+  ErrCode visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, Walk& w) const;
 
   std::unordered_map<std::string, uint32_t> ids_;
   std::vector<Node> nodes_;

@@ -70,7 +70,9 @@ class Frame : public jit::FrameView {
   uint64_t callback(uint32_t idx, int64_t* out) {
     uint32_t missingAt = 0;
     if (absentFieldRead(idx, &missingAt)) {  // the common `otherwise` case, answered without a throw
-      return keepDetail({ErrCode::MissingField, p_.nodes[missingAt].pos, p_.shipment.fields[p_.nodes[missingAt].a].name});
+      jitDetailFor_ = jit::packError(ErrCode::MissingField, p_.nodes[missingAt].pos);
+      jitDetailField_ = int32_t(p_.nodes[missingAt].a);  // the name is copied only if the error leaves
+      return jitDetailFor_;
     }
     try {
       *out = evalNode(idx).i;
@@ -115,10 +117,14 @@ class Frame : public jit::FrameView {
   // out of the compiled code (the same packed value), or to be handled there by `otherwise`.
   uint64_t keepDetail(const Failure& f) {
     jitDetail_ = f.detail;
+    jitDetailField_ = -1;
     jitDetailFor_ = jit::packError(f.code, f.pos);
     return jitDetailFor_;
   }
-  std::string detailOf(uint64_t e) { return e == jitDetailFor_ ? std::move(jitDetail_) : std::string(); }
+  std::string detailOf(uint64_t e) {
+    if (e != jitDetailFor_) return {};
+    return jitDetailField_ >= 0 ? p_.shipment.fields[size_t(jitDetailField_)].name : std::move(jitDetail_);
+  }
   int64_t check(ErrCode c, int64_t v, uint32_t pos) { if (c != ErrCode::Ok) fail(c, pos); return v; }
 
   // A node with a compiled function runs it; the others are interpreted.
@@ -166,6 +172,7 @@ class Frame : public jit::FrameView {
   const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
   std::string jitDetail_;           // detail of the last error a callback returned
   uint64_t jitDetailFor_ = 0;       // ... and that error, packed
+  int32_t jitDetailField_ = -1;     // ... or the absent field it names (the detail is its name)
   std::array<size_t, 3> marks_{};   // lines, outcomes, quota requests before the running measure
 };
 
