@@ -129,6 +129,16 @@ struct RowScratch {
   rt::Record rec;              // fields without a column stay as set up for the whole pricing
   std::vector<uint8_t> state;  // per field, for the current row
   rt::RowError err;
+  // HS cells parsed before by this thread (a batch has few distinct codes): direct-mapped by a hash
+  // of the text, per field. Parsing depends only on the agreement and the text, so entries stay
+  // valid for the batch's life.
+  struct Memo {
+    std::string text;
+    rt::FieldValue value;
+    bool used = false;
+  };
+  static constexpr size_t kMemo = 32;
+  std::vector<Memo> memo;  // field * kMemo + slot
 };
 
 // One column as a pricing reads it: a compact list over the fields that have one, built per call.
@@ -136,9 +146,11 @@ struct PlanField {
   uint32_t f;
   Column::Form form;
   lode_code code;
+  bool hs;                 // Text form of an HS field: parsed cells are memoised
   const int64_t* values;   // typed
   const uint8_t* present;  // typed; null: every row
   const Column* col;
+  int64_t lo, hi;          // typed values in [lo, hi] need no check (DAYS, INDEX, BOOL, decimals)
 };
 
 // Worker threads owned by a batch: started on first use, ended when the batch is freed.
@@ -1027,6 +1039,18 @@ lode_status lode_batch_set_threads(lode_batch* b, unsigned threads) {
 
 namespace {
 
+// A slot in a memo of kMemo entries for a cell text: its first and last 8 bytes and its length,
+// mixed (cheaper than hashing every byte; a collision only costs a parse).
+size_t memoSlot(std::string_view t) {
+  uint64_t head = 0, tail = 0;
+  std::memcpy(&head, t.data(), std::min<size_t>(t.size(), 8));
+  if (t.size() > 8) std::memcpy(&tail, t.data() + t.size() - std::min<size_t>(t.size() - 8, 8), std::min<size_t>(t.size() - 8, 8));
+  uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ t.size();
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return static_cast<size_t>(h >> 59) % RowScratch::kMemo;
+}
+
 // Assembles row i from the columns and prices it. A bad cell is reported in the row's result (as
 // "field: reason") and the row is not evaluated. true when the row priced without error. Only the
 // fields with a column are touched: the others were set up once (absent, or their default).
@@ -1045,17 +1069,42 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
       case Column::Form::None:
         v.present = false;
         break;
-      case Column::Form::Text:
-        ok = textCell(a, pf.f, pf.col->text(i), v, s.err);
+      case Column::Form::Text: {
+        std::string_view text = pf.col->text(i);
+        if (!pf.hs || text.empty()) {
+          ok = textCell(a, pf.f, text, v, s.err);
+          break;
+        }
+        RowScratch::Memo& m = s.memo[pf.f * RowScratch::kMemo + memoSlot(text)];
+        if (m.used && m.text == text) {
+          v.present = m.value.present;
+          v.i = m.value.i;
+          v.s = m.value.s;
+          break;
+        }
+        ok = textCell(a, pf.f, text, v, s.err);
+        if (ok && v.present) {
+          m.text.assign(text.data(), text.size());
+          m.value = v;
+          m.used = true;
+        }
         break;
+      }
       case Column::Form::Decimal:
-        if (pf.present && !pf.present[i]) v.present = false;
-        else ok = typedDecimal(a, pf.f, pf.values[i], v, s.err);
+      case Column::Form::Code: {
+        if (pf.present && !pf.present[i]) {
+          v.present = false;
+          break;
+        }
+        int64_t x = pf.values[i];
+        if (x >= pf.lo && x <= pf.hi) {  // in range by construction: no check, no conversion
+          v.present = true;
+          v.i = x;
+          break;
+        }
+        ok = pf.form == Column::Form::Decimal ? typedDecimal(a, pf.f, x, v, s.err) : typedCode(a, pf.f, pf.code, x, v, s.err);
         break;
-      case Column::Form::Code:
-        if (pf.present && !pf.present[i]) v.present = false;
-        else ok = typedCode(a, pf.f, pf.code, pf.values[i], v, s.err);
-        break;
+      }
     }
     if (!ok) {
       s.state[pf.f] = RowScratch::Bad;
@@ -1092,15 +1141,29 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
     b->required.clear();
     for (size_t f = 0; f < fields; ++f) {
       const Column& col = b->columns[f];
-      if (col.form != Column::Form::None)
-        b->plan.push_back({uint32_t(f), col.form, col.code, col.values.data(), col.present.empty() ? nullptr : col.present.data(), &col});
       if (p.shipment.fields[f].required) b->required.push_back(uint32_t(f));
+      if (col.form == Column::Form::None) continue;
+      const rt::FieldSpec& spec = p.shipment.fields[f];
+      // The range of values that are valid as they are; others go through typedDecimal/typedCode,
+      // which convert (YYYYMMDD, countries) or say what is wrong.
+      int64_t lo = 1, hi = 0;
+      if (col.form == Column::Form::Decimal) {
+        lo = spec.sign == rt::Sign::Positive ? 1 : spec.sign == rt::Sign::NonNegative ? 0 : INT64_MIN + 1;
+        hi = INT64_MAX;
+      } else if (col.form == Column::Form::Code) {
+        if (col.code == LODE_CODE_DAYS) lo = rt::kMinDate, hi = rt::kMaxDate;
+        else if (col.code == LODE_CODE_INDEX) lo = 0, hi = int64_t(spec.enumValues.size()) - 1;
+        else if (col.code == LODE_CODE_BOOL) lo = 0, hi = 1;
+      }
+      b->plan.push_back({uint32_t(f), col.form, col.code, col.form == Column::Form::Text && spec.kind == rt::FieldKind::Hs,
+                         col.values.data(), col.present.empty() ? nullptr : col.present.data(), &col, lo, hi});
     }
     if (b->scratch.size() < threads) b->scratch.resize(threads);
     for (size_t t = 0; t < threads; ++t) {  // every field absent (or its default) until a column says
       RowScratch& s = b->scratch[t];
       s.rec.values = a.blank.values;
       s.state.assign(fields, RowScratch::Absent);
+      if (s.memo.size() != fields * RowScratch::kMemo) s.memo.assign(fields * RowScratch::kMemo, {});
     }
     if (threads == 1) {
       size_t ok = 0;
