@@ -41,7 +41,9 @@ enum class ExprKind {
 enum class BinOp { Add, Sub, Mul, Div, Of, Lt, Le, Gt, Ge, Eq, Ne, And, Or };
 
 struct Expr;
-using ExprPtr = std::unique_ptr<Expr>;
+// Subtrees are shared and never changed once the syntax stage has built them, so a module copies
+// cheaply (the driver's module cache hands each compilation its own copy of a used module).
+using ExprPtr = std::shared_ptr<Expr>;
 
 struct Band : Node {
   ExprPtr lo;   // null: from minus infinity
@@ -79,7 +81,7 @@ struct GroupExpr : Node {
   char op = '+';
   std::string name;             // Ref
   std::vector<Member> members;  // List
-  std::unique_ptr<GroupExpr> lhs, rhs;
+  std::shared_ptr<GroupExpr> lhs, rhs;
 };
 
 struct Header : Node {
@@ -101,7 +103,7 @@ struct GroupDecl : Node {
   std::string name;
   std::string elemType;  // "" = countries; else an enumeration (`group ree: mineral = [...]`)
   SourceRange elemRange;
-  std::unique_ptr<GroupExpr> expr;
+  std::shared_ptr<GroupExpr> expr;
 };
 struct PartiesDecl : Node { struct Role : Node { std::string name; std::vector<Member> members; }; std::vector<Role> roles; };
 struct AttributeDecl : Node { std::string name; TypeRef type; ExprPtr dflt; };

@@ -13,8 +13,32 @@ using P = lode_gen::LodeParser;
 using antlr4::ParserRuleContext;
 using antlr4::tree::TerminalNode;
 
-AstBuilder::AstBuilder(uint32_t file, const std::vector<uint32_t>& cpToByte, Diagnostics& diags)
-    : file_(file), cpToByte_(cpToByte), diags_(diags), nextId_((file << 22) + 1) {}
+AstBuilder::AstBuilder(uint32_t file, const std::string& source, const std::vector<uint32_t>& cpToByte, Diagnostics& diags)
+    : file_(file), source_(source), cpToByte_(cpToByte), diags_(diags), nextId_((file << 22) + 1) {}
+
+// A token's text, cut from the UTF-8 source (ANTLR's own getText converts back from code points,
+// and a rule context's builds a stringstream).
+std::string AstBuilder::text(antlr4::Token* t) const {
+  size_t start = t->getStartIndex(), stop = t->getStopIndex();
+  if (t->getType() == antlr4::Token::EOF || start == INVALID_INDEX || stop == INVALID_INDEX || stop < start)
+    return t->getText();  // not a piece of the source
+  uint32_t b = byteOf(start), e = byteOf(stop + 1);
+  return source_.substr(b, e - b);
+}
+std::string AstBuilder::text(TerminalNode* t) const { return text(t->getSymbol()); }
+// A rule context's text: its tokens' texts joined without the spaces between them.
+std::string AstBuilder::text(antlr4::tree::ParseTree* t) const {
+  std::string out;
+  appendText(t, out);
+  return out;
+}
+void AstBuilder::appendText(antlr4::tree::ParseTree* t, std::string& out) const {
+  if (auto* term = dynamic_cast<TerminalNode*>(t)) {
+    out += text(term);
+    return;
+  }
+  for (auto* child : t->children) appendText(child, out);
+}
 
 uint32_t AstBuilder::byteOf(size_t cp) const {
   if (cpToByte_.empty()) return uint32_t(cp);
@@ -39,9 +63,9 @@ N AstBuilder::node(SourceRange r) {
   return n;
 }
 
-std::string AstBuilder::unquote(TerminalNode* t) {
+std::string AstBuilder::unquote(TerminalNode* t) const {
   if (!t) return {};
-  std::string s = t->getText();
+  std::string s = text(t);
   std::string out;
   for (size_t i = 1; i + 1 < s.size(); ++i) {
     if (s[i] == '\\' && i + 2 < s.size()) {
@@ -101,37 +125,37 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
   } else if (auto* u = d->useDecl()) {
     auto use = node<ast::Use>(rangeOf(u));
     if (u->STRING()) { use.path = unquote(u->STRING()); use.isFile = true; }
-    else use.path = u->modulePath()->getText();
+    else use.path = text(u->modulePath());
     m.uses.push_back(std::move(use));
   } else if (auto* c = d->countryDecl()) {
     auto cd = node<ast::CountryDecl>(rangeOf(c));
-    cd.code = c->IDENT()->getText();
+    cd.code = text(c->IDENT());
     cd.name = unquote(c->STRING());
     m.countries.push_back(std::move(cd));
   } else if (auto* e = d->enumerationDecl()) {
     auto ed = node<ast::EnumerationDecl>(rangeOf(e));
     auto ids = e->IDENT();
-    ed.name = ids[0]->getText();
-    for (size_t i = 1; i < ids.size(); ++i) ed.values.push_back(ids[i]->getText());
+    ed.name = text(ids[0]);
+    for (size_t i = 1; i < ids.size(); ++i) ed.values.push_back(text(ids[i]));
     m.enumerations.push_back(std::move(ed));
   } else if (auto* g = d->groupDecl()) {
     auto gd = node<ast::GroupDecl>(rangeOf(g));
-    gd.name = g->IDENT(0)->getText();
-    if (g->IDENT().size() > 1) { gd.elemType = g->IDENT(1)->getText(); gd.elemRange = rangeOf(g->IDENT(1)); }
+    gd.name = text(g->IDENT(0));
+    if (g->IDENT().size() > 1) { gd.elemType = text(g->IDENT(1)); gd.elemRange = rangeOf(g->IDENT(1)); }
     gd.expr = groupExpr(g->groupExpr());
     m.groups.push_back(std::move(gd));
   } else if (auto* p = d->partiesDecl()) {
     auto pd = node<ast::PartiesDecl>(rangeOf(p));
     for (auto* r : p->partyRole()) {
       auto role = node<ast::PartiesDecl::Role>(rangeOf(r));
-      role.name = r->IDENT()->getText();
+      role.name = text(r->IDENT());
       for (auto* mem : r->member()) role.members.push_back(member(mem));
       pd.roles.push_back(std::move(role));
     }
     m.parties.push_back(std::move(pd));
   } else if (auto* a = d->attributeDecl()) {
     auto ad = node<ast::AttributeDecl>(rangeOf(a));
-    ad.name = a->IDENT()->getText();
+    ad.name = text(a->IDENT());
     ad.type = typeRef(a->typeRef());
     if (a->expr()) ad.dflt = expr(a->expr());
     m.attributes.push_back(std::move(ad));
@@ -139,13 +163,13 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     m.scopes.push_back(scope(s));
   } else if (auto* s = d->seriesDecl()) {
     auto sd = node<ast::SeriesDecl>(rangeOf(s));
-    sd.name = s->IDENT()->getText();
+    sd.name = text(s->IDENT());
     sd.key = unquote(s->STRING());
     sd.unit = typeRef(s->typeRef());
     m.series.push_back(std::move(sd));
   } else if (auto* l = d->letDecl()) {
     auto ld = node<ast::LetDecl>(rangeOf(l));
-    ld.name = l->IDENT()->getText();
+    ld.name = text(l->IDENT());
     ld.isReference = l->REFERENCE() != nullptr;
     if (l->typeRef()) ld.type = typeRef(l->typeRef());
     ld.value = expr(l->expr());
@@ -156,9 +180,9 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     m.registries.push_back(registry(r));
   } else if (auto* o = d->originRule()) {
     auto od = node<ast::OriginRule>(rangeOf(o));
-    od.name = o->IDENT()->getText();
+    od.name = text(o->IDENT());
     od.legal = unquote(o->STRING());
-    if (o->scopeList()) for (auto* id : o->scopeList()->IDENT()) od.scopes.push_back(id->getText());
+    if (o->scopeList()) for (auto* id : o->scopeList()->IDENT()) od.scopes.push_back(text(id));
     od.when = expr(o->expr(0));
     od.becomes = expr(o->expr(1));
     m.originRules.push_back(std::move(od));
@@ -175,9 +199,9 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     m.quotas.push_back(quota(q));
   } else if (auto* c = d->classifyDecl()) {
     auto cd = node<ast::ClassifyDecl>(rangeOf(c));
-    for (auto* h : c->hsItem()) cd.prefixes.push_back(h->getText());
-    cd.mineral = c->IDENT(0)->getText();
-    if (c->IDENT().size() > 1) cd.node = c->IDENT(1)->getText();
+    for (auto* h : c->hsItem()) cd.prefixes.push_back(text(h));
+    cd.mineral = text(c->IDENT(0));
+    if (c->IDENT().size() > 1) cd.node = text(c->IDENT(1));
     if (c->expr()) cd.when = expr(c->expr());
     m.classifications.push_back(std::move(cd));
   } else if (auto* ex = d->exampleDecl()) {
@@ -192,20 +216,20 @@ ast::Header AstBuilder::header(P::AgreementDeclContext* a) {
   for (auto* item : a->headerItem()) {
     if (auto* v = dynamic_cast<P::HeaderVersionContext*>(item)) h.version = unquote(v->STRING());
     else if (auto* l = dynamic_cast<P::HeaderLegalContext*>(item)) for (auto* s : l->STRING()) h.legal.push_back(unquote(s));
-    else if (auto* c = dynamic_cast<P::HeaderCurrencyContext*>(item)) { h.currency = c->IDENT()->getText(); h.currencyRange = rangeOf(c->IDENT()); }
+    else if (auto* c = dynamic_cast<P::HeaderCurrencyContext*>(item)) { h.currency = text(c->IDENT()); h.currencyRange = rangeOf(c->IDENT()); }
     else if (auto* r = dynamic_cast<P::HeaderRoundingContext*>(item)) {
       ast::Header::Rounding rd;
       rd.range = rangeOf(r);
-      rd.mode = r->IDENT(0)->getText();
+      rd.mode = text(r->IDENT(0));
       rd.modeRange = rangeOf(r->IDENT(0));
       rd.quantum = quantity(r->quantityLit());
-      rd.stage = r->PER() ? "per " + r->IDENT(1)->getText() : "on total";
+      rd.stage = r->PER() ? "per " + text(r->IDENT(1)) : "on total";
       h.rounding = std::move(rd);
     } else if (auto* f = dynamic_cast<P::HeaderInForceContext*>(item)) {
       auto dates = f->DATE();
-      h.inForce = dates[0]->getText();
+      h.inForce = text(dates[0]);
       h.inForceRange = rangeOf(dates[0]);
-      if (dates.size() > 1) { h.expiry = dates[1]->getText(); h.expiryRange = rangeOf(dates[1]); }
+      if (dates.size() > 1) { h.expiry = text(dates[1]); h.expiryRange = rangeOf(dates[1]); }
     }
   }
   return h;
@@ -214,24 +238,24 @@ ast::Header AstBuilder::header(P::AgreementDeclContext* a) {
 // member : IDENT (FROM DATE)? (UNTIL DATE)?
 ast::Member AstBuilder::member(P::MemberContext* c) {
   auto m = node<ast::Member>(rangeOf(c));
-  m.name = c->IDENT()->getText();
+  m.name = text(c->IDENT());
   size_t di = 0;
   auto dates = c->DATE();
-  if (c->FROM()) { m.from = dates[di]->getText(); m.fromRange = rangeOf(dates[di]); ++di; }
-  if (c->UNTIL() && di < dates.size()) { m.until = dates[di]->getText(); m.untilRange = rangeOf(dates[di]); }
+  if (c->FROM()) { m.from = text(dates[di]); m.fromRange = rangeOf(dates[di]); ++di; }
+  if (c->UNTIL() && di < dates.size()) { m.until = text(dates[di]); m.untilRange = rangeOf(dates[di]); }
   return m;
 }
 
 // groupExpr : groupExpr op groupExpr | [ members ] | IDENT | ( groupExpr )
-std::unique_ptr<ast::GroupExpr> AstBuilder::groupExpr(P::GroupExprContext* c) {
-  auto g = std::make_unique<ast::GroupExpr>(node<ast::GroupExpr>(rangeOf(c)));
+std::shared_ptr<ast::GroupExpr> AstBuilder::groupExpr(P::GroupExprContext* c) {
+  auto g = std::make_shared<ast::GroupExpr>(node<ast::GroupExpr>(rangeOf(c)));
   // A union, difference or parenthesis contains group expressions: one nesting level.
   bool nests = dynamic_cast<P::GroupBinaryContext*>(c) || dynamic_cast<P::GroupParenContext*>(c);
   Level level(*this, nests ? c : nullptr);
   if (nests && !level.ok) { g->kind = ast::GroupExpr::List; return g; }
   if (auto* b = dynamic_cast<P::GroupBinaryContext*>(c)) {
     g->kind = ast::GroupExpr::Binary;
-    g->op = b->op->getText()[0];
+    g->op = text(b->op)[0];
     g->lhs = groupExpr(b->groupExpr(0));
     g->rhs = groupExpr(b->groupExpr(1));
   } else if (auto* l = dynamic_cast<P::GroupListContext*>(c)) {
@@ -239,7 +263,7 @@ std::unique_ptr<ast::GroupExpr> AstBuilder::groupExpr(P::GroupExprContext* c) {
     for (auto* m : l->member()) g->members.push_back(member(m));
   } else if (auto* r = dynamic_cast<P::GroupRefContext*>(c)) {
     g->kind = ast::GroupExpr::Ref;
-    g->name = r->getText();
+    g->name = text(r);
   } else if (auto* p = dynamic_cast<P::GroupParenContext*>(c)) {
     return groupExpr(p->groupExpr());
   }
@@ -251,9 +275,9 @@ ast::TypeRef AstBuilder::typeRef(P::TypeRefContext* c) {
   auto t = node<ast::TypeRef>(rangeOf(c));
   if (auto* e = dynamic_cast<P::TypeEnumContext*>(c)) {
     t.isEnum = true;
-    for (auto* id : e->IDENT()) t.enumValues.push_back(id->getText());
+    for (auto* id : e->IDENT()) t.enumValues.push_back(text(id));
   } else {
-    t.text = c->getText();  // tokens joined without spaces: "USD/t"
+    t.text = text(c);  // tokens joined without spaces: "USD/t"
   }
   return t;
 }
@@ -261,10 +285,10 @@ ast::TypeRef AstBuilder::typeRef(P::TypeRefContext* c) {
 // scopeDecl : SCOPE IDENT = nameList (AT nameList)? (WHERE expr)?
 ast::ScopeDecl AstBuilder::scope(P::ScopeDeclContext* s) {
   auto sd = node<ast::ScopeDecl>(rangeOf(s));
-  sd.name = s->IDENT()->getText();
+  sd.name = text(s->IDENT());
   auto lists = s->nameList();
-  for (auto* id : lists[0]->IDENT()) sd.minerals.push_back(id->getText());
-  if (lists.size() > 1) for (auto* id : lists[1]->IDENT()) sd.nodes.push_back(id->getText());
+  for (auto* id : lists[0]->IDENT()) sd.minerals.push_back(text(id));
+  if (lists.size() > 1) for (auto* id : lists[1]->IDENT()) sd.nodes.push_back(text(id));
   if (s->expr()) sd.where = expr(s->expr());
   return sd;
 }
@@ -272,13 +296,13 @@ ast::ScopeDecl AstBuilder::scope(P::ScopeDeclContext* s) {
 // scheduleDecl : SCHEDULE IDENT : typeRef = kind { schedulePoint, ... }
 ast::ScheduleDecl AstBuilder::schedule(P::ScheduleDeclContext* s) {
   auto sd = node<ast::ScheduleDecl>(rangeOf(s));
-  sd.name = s->IDENT(0)->getText();
+  sd.name = text(s->IDENT(0));
   sd.type = typeRef(s->typeRef());
-  sd.kind = s->kind->getText();
+  sd.kind = text(s->kind);
   sd.kindRange = rangeOf(s->kind, s->kind);
   for (auto* p : s->schedulePoint()) {
     auto pt = node<ast::SchedulePoint>(rangeOf(p));
-    if (auto* at = dynamic_cast<P::PointAtContext*>(p)) { pt.date = at->DATE()->getText(); pt.value = expr(at->expr()); }
+    if (auto* at = dynamic_cast<P::PointAtContext*>(p)) { pt.date = text(at->DATE()); pt.value = expr(at->expr()); }
     else if (auto* bf = dynamic_cast<P::PointBeforeContext*>(p)) pt.value = expr(bf->expr());
     sd.points.push_back(std::move(pt));
   }
@@ -289,17 +313,17 @@ ast::ScheduleDecl AstBuilder::schedule(P::ScheduleDeclContext* s) {
 ast::RegistryDecl AstBuilder::registry(P::RegistryDeclContext* r) {
   auto rd = node<ast::RegistryDecl>(rangeOf(r));
   if (auto* b = dynamic_cast<P::RegistryBuiltinContext*>(r)) {
-    rd.name = b->IDENT(0)->getText();
-    rd.builtin = b->IDENT(1)->getText();
+    rd.name = text(b->IDENT(0));
+    rd.builtin = text(b->IDENT(1));
     rd.keyRange = rangeOf(b->IDENT(1));
   } else if (auto* t = dynamic_cast<P::RegistryTableContext*>(r)) {
-    rd.name = t->IDENT(0)->getText();
-    rd.key = t->IDENT(1)->getText();
+    rd.name = text(t->IDENT(0));
+    rd.key = text(t->IDENT(1));
     rd.keyRange = rangeOf(t->IDENT(1));
     rd.effective = t->EFFECTIVE() != nullptr;
     for (auto* col : t->column()) {
       auto c = node<ast::Column>(rangeOf(col));
-      c.name = col->IDENT()->getText();
+      c.name = text(col->IDENT());
       c.type = typeRef(col->typeRef());
       rd.columns.push_back(std::move(c));
     }
@@ -310,10 +334,10 @@ ast::RegistryDecl AstBuilder::registry(P::RegistryDeclContext* r) {
 // measureDecl : MEASURE IDENT STRING? (ON scopeList)? (WHEN expr)? { stmt* }
 ast::MeasureDecl AstBuilder::measure(P::MeasureDeclContext* c, int block) {
   auto md = node<ast::MeasureDecl>(rangeOf(c));
-  md.name = c->IDENT()->getText();
+  md.name = text(c->IDENT());
   md.legal = unquote(c->STRING());
   md.block = block;
-  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) { md.scopes.push_back(id->getText()); md.scopeRanges.push_back(rangeOf(id)); }
+  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) { md.scopes.push_back(text(id)); md.scopeRanges.push_back(rangeOf(id)); }
   if (c->expr()) md.when = expr(c->expr());
   for (auto* s : c->stmt()) md.stmts.push_back(stmt(s));
   return md;
@@ -322,14 +346,14 @@ ast::MeasureDecl AstBuilder::measure(P::MeasureDeclContext* c, int block) {
 // quotaDecl : QUOTA IDENT STRING? (ON scopeList)? (WHEN expr)? { quotaItem* }
 ast::QuotaDecl AstBuilder::quota(P::QuotaDeclContext* c) {
   auto q = node<ast::QuotaDecl>(rangeOf(c));
-  q.name = c->IDENT()->getText();
+  q.name = text(c->IDENT());
   q.legal = unquote(c->STRING());
-  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) q.scopes.push_back(id->getText());
+  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) q.scopes.push_back(text(id));
   if (c->expr()) q.when = expr(c->expr());
   for (auto* item : c->quotaItem()) {
     if (auto* s = dynamic_cast<P::QuotaSettingContext*>(item)) {
       auto f = node<ast::FieldInit>(rangeOf(s));
-      f.field = s->getStart()->getText();
+      f.field = text(s->getStart());
       f.value = expr(s->expr());
       q.settings.push_back(std::move(f));
     } else if (auto* in = dynamic_cast<P::QuotaInContext*>(item)) {
@@ -337,9 +361,9 @@ ast::QuotaDecl AstBuilder::quota(P::QuotaDeclContext* c) {
       for (auto* st : in->stmt()) q.inQuota.push_back(stmt(st));
     } else if (auto* over = dynamic_cast<P::QuotaOverContext*>(item)) {
       // `over quota { ... }`: the grammar takes any word so that a typo gets a clear message.
-      if (over->IDENT()->getText() != "over") {
+      if (text(over->IDENT()) != "over") {
         auto f = node<ast::FieldInit>(rangeOf(over->IDENT()));
-        f.field = "?" + over->IDENT()->getText();
+        f.field = "?" + text(over->IDENT());
         q.settings.push_back(std::move(f));
         continue;
       }
@@ -354,7 +378,7 @@ ast::Stmt AstBuilder::stmt(P::StmtContext* c) {
   auto s = node<ast::Stmt>(rangeOf(c));
   if (auto* l = dynamic_cast<P::StmtLetContext*>(c)) {
     s.kind = ast::Stmt::Let;
-    s.name = l->IDENT()->getText();
+    s.name = text(l->IDENT());
     if (l->typeRef()) s.type = typeRef(l->typeRef());
     s.value = expr(l->expr());
   } else if (auto* d = dynamic_cast<P::StmtDutyContext*>(c)) {
@@ -365,7 +389,7 @@ ast::Stmt AstBuilder::stmt(P::StmtContext* c) {
     else s.value = expr(es[0]);
   } else if (auto* o = dynamic_cast<P::StmtOutcomeContext*>(c)) {
     s.kind = ast::Stmt::Outcome;
-    s.outcome = o->outcome->getText();
+    s.outcome = text(o->outcome);
     s.label = unquote(o->STRING());
     if (o->expr()) s.when = expr(o->expr());
   } else if (auto* f = dynamic_cast<P::StmtFlagContext*>(c)) {
@@ -387,14 +411,14 @@ ast::Example AstBuilder::example(P::ExampleDeclContext* c) {
     } else if (auto* m = dynamic_cast<P::ExMarketContext*>(item)) {
       for (auto* o : m->observation()) {
         auto ob = node<ast::Example::Obs>(rangeOf(o));
-        ob.series = o->STRING() ? unquote(o->STRING()) : o->IDENT()->getText();
-        ob.date = o->DATE()->getText();
+        ob.series = o->STRING() ? unquote(o->STRING()) : text(o->IDENT());
+        ob.date = text(o->DATE());
         ob.value = expr(o->expr());
         ex.market.push_back(std::move(ob));
       }
     } else if (auto* r = dynamic_cast<P::ExRegistryContext*>(item)) {
       auto rr = node<ast::Example::RegistryRows>(rangeOf(r));
-      rr.name = r->IDENT()->getText();
+      rr.name = text(r->IDENT());
       for (auto* row : r->rowInit()) {
         std::vector<ast::FieldInit> cells;
         for (auto* f : row->fieldInit()) cells.push_back(fieldInit(f));
@@ -403,7 +427,7 @@ ast::Example AstBuilder::example(P::ExampleDeclContext* c) {
       ex.registries.push_back(std::move(rr));
     } else if (auto* qs = dynamic_cast<P::ExQuotaContext*>(item)) {
       auto st = node<ast::Example::QuotaState>(rangeOf(qs));
-      st.name = qs->IDENT()->getText();
+      st.name = text(qs->IDENT());
       for (auto* f : qs->fieldInit()) st.fields.push_back(fieldInit(f));
       ex.quotas.push_back(std::move(st));
     } else if (auto* e = dynamic_cast<P::ExExpectContext*>(item)) {
@@ -415,7 +439,7 @@ ast::Example AstBuilder::example(P::ExampleDeclContext* c) {
 
 ast::FieldInit AstBuilder::fieldInit(P::FieldInitContext* c) {
   auto f = node<ast::FieldInit>(rangeOf(c));
-  f.field = c->fieldName()->getText();
+  f.field = text(c->fieldName());
   f.value = expr(c->expr());
   return f;
 }
@@ -423,33 +447,33 @@ ast::FieldInit AstBuilder::fieldInit(P::FieldInitContext* c) {
 ast::Expectation AstBuilder::expectation(P::ExpectationContext* c) {
   auto e = node<ast::Expectation>(rangeOf(c));
   using K = ast::Expectation::Kind;
-  if (auto* l = dynamic_cast<P::ExpectLineContext*>(c)) { e.kind = K::Line; e.name = l->IDENT()->getText(); e.value = expr(l->expr()); }
-  else if (auto* n = dynamic_cast<P::ExpectNoLineContext*>(c)) { e.kind = K::NoLine; e.name = n->IDENT()->getText(); }
+  if (auto* l = dynamic_cast<P::ExpectLineContext*>(c)) { e.kind = K::Line; e.name = text(l->IDENT()); e.value = expr(l->expr()); }
+  else if (auto* n = dynamic_cast<P::ExpectNoLineContext*>(c)) { e.kind = K::NoLine; e.name = text(n->IDENT()); }
   else if (auto* t = dynamic_cast<P::ExpectTotalContext*>(c)) { e.kind = K::Total; e.value = expr(t->expr()); }
   else if (auto* o = dynamic_cast<P::ExpectOriginContext*>(c)) { e.kind = K::Origin; e.value = expr(o->expr()); }
-  else if (auto* oc = dynamic_cast<P::ExpectOutcomeContext*>(c)) { e.kind = K::Outcome; e.name = oc->outcomeWord()->getText(); e.text = unquote(oc->STRING()); }
+  else if (auto* oc = dynamic_cast<P::ExpectOutcomeContext*>(c)) { e.kind = K::Outcome; e.name = text(oc->outcomeWord()); e.text = unquote(oc->STRING()); }
   else if (auto* f = dynamic_cast<P::ExpectFlagContext*>(c)) { e.kind = K::Flag; e.name = unquote(f->STRING()); }
-  else if (auto* er = dynamic_cast<P::ExpectErrorContext*>(c)) { e.kind = K::Error; e.name = er->IDENT()->getText(); }
-  else if (auto* iq = dynamic_cast<P::ExpectInQuotaContext*>(c)) { e.kind = K::InQuota; e.name = iq->IDENT()->getText(); e.value = expr(iq->expr()); }
+  else if (auto* er = dynamic_cast<P::ExpectErrorContext*>(c)) { e.kind = K::Error; e.name = text(er->IDENT()); }
+  else if (auto* iq = dynamic_cast<P::ExpectInQuotaContext*>(c)) { e.kind = K::InQuota; e.name = text(iq->IDENT()); e.value = expr(iq->expr()); }
   else if (auto* oq = dynamic_cast<P::ExpectOverQuotaContext*>(c)) {
     e.kind = K::OverQuota;
-    e.name = oq->IDENT(1)->getText();
+    e.name = text(oq->IDENT(1));
     e.value = expr(oq->expr());
-    if (oq->IDENT(0)->getText() != "over") e.text = oq->IDENT(0)->getText();  // the checker reports it
+    if (text(oq->IDENT(0)) != "over") e.text = text(oq->IDENT(0));  // the checker reports it
   }
   return e;
 }
 
 ast::ExprPtr AstBuilder::quantity(P::QuantityLitContext* q) {
-  auto e = std::make_unique<ast::Expr>(node<ast::Expr>(rangeOf(q)));
+  auto e = std::make_shared<ast::Expr>(node<ast::Expr>(rangeOf(q)));
   e->kind = ast::ExprKind::Number;
-  e->text = q->NUMBER()->getText();
-  if (q->unitExpr()) { e->unit = q->unitExpr()->getText(); e->unitRange = rangeOf(q->unitExpr()); }
+  e->text = text(q->NUMBER());
+  if (q->unitExpr()) { e->unit = text(q->unitExpr()); e->unitRange = rangeOf(q->unitExpr()); }
   return e;
 }
 
 ast::ExprPtr AstBuilder::make(ast::ExprKind k, ParserRuleContext* c) {
-  auto e = std::make_unique<ast::Expr>(node<ast::Expr>(rangeOf(c)));
+  auto e = std::make_shared<ast::Expr>(node<ast::Expr>(rangeOf(c)));
   e->kind = k;
   return e;
 }
@@ -474,14 +498,14 @@ ast::ExprPtr AstBuilder::expr(P::ExprContext* c) {
   if (auto* a = dynamic_cast<P::OrExprContext*>(c)) { op = ast::BinOp::Or; l = a->expr(0); r = a->expr(1); }
   else if (auto* a = dynamic_cast<P::AndExprContext*>(c)) { op = ast::BinOp::And; l = a->expr(0); r = a->expr(1); }
   else if (auto* a = dynamic_cast<P::CompareExprContext*>(c)) {
-    std::string t = a->op->getText();
+    std::string t = text(a->op);
     op = t == "<" ? ast::BinOp::Lt : t == "<=" ? ast::BinOp::Le : t == ">" ? ast::BinOp::Gt
        : t == ">=" ? ast::BinOp::Ge : t == "==" ? ast::BinOp::Eq : ast::BinOp::Ne;
     l = a->expr(0); r = a->expr(1);
   } else if (auto* a = dynamic_cast<P::AddExprContext*>(c)) {
-    op = a->op->getText() == "+" ? ast::BinOp::Add : ast::BinOp::Sub; l = a->expr(0); r = a->expr(1);
+    op = text(a->op) == "+" ? ast::BinOp::Add : ast::BinOp::Sub; l = a->expr(0); r = a->expr(1);
   } else if (auto* a = dynamic_cast<P::MulExprContext*>(c)) {
-    std::string t = a->op->getText();
+    std::string t = text(a->op);
     op = t == "*" ? ast::BinOp::Mul : t == "/" ? ast::BinOp::Div : ast::BinOp::Of; l = a->expr(0); r = a->expr(1);
   }
   auto e = binaryLike(K::Binary, c, l, r);
@@ -501,15 +525,15 @@ ast::ExprPtr AstBuilder::primary(P::PrimaryContext* c) {
   using K = ast::ExprKind;
   if (auto* n = dynamic_cast<P::NumberLitContext*>(c)) {
     auto e = make(K::Number, c);
-    e->text = n->NUMBER()->getText();
-    if (n->unitExpr()) { e->unit = n->unitExpr()->getText(); e->unitRange = rangeOf(n->unitExpr()); }
+    e->text = text(n->NUMBER());
+    if (n->unitExpr()) { e->unit = text(n->unitExpr()); e->unitRange = rangeOf(n->unitExpr()); }
     return e;
   }
-  if (auto* h = dynamic_cast<P::HsLitContext*>(c)) { auto e = make(K::Hs, c); e->text = h->getText(); return e; }
-  if (auto* d = dynamic_cast<P::DateLitContext*>(c)) { auto e = make(K::Date, c); e->text = d->getText(); return e; }
+  if (auto* h = dynamic_cast<P::HsLitContext*>(c)) { auto e = make(K::Hs, c); e->text = text(h); return e; }
+  if (auto* d = dynamic_cast<P::DateLitContext*>(c)) { auto e = make(K::Date, c); e->text = text(d); return e; }
   if (auto* s = dynamic_cast<P::StringLitContext*>(c)) { auto e = make(K::String, c); e->text = unquote(s->STRING()); return e; }
-  if (auto* b = dynamic_cast<P::BoolLitContext*>(c)) { auto e = make(K::Bool, c); e->text = b->getText(); return e; }
-  if (auto* n = dynamic_cast<P::NameExprContext*>(c)) { auto e = make(K::Name, c); e->text = n->getText(); return e; }
+  if (auto* b = dynamic_cast<P::BoolLitContext*>(c)) { auto e = make(K::Bool, c); e->text = text(b); return e; }
+  if (auto* n = dynamic_cast<P::NameExprContext*>(c)) { auto e = make(K::Name, c); e->text = text(n); return e; }
   // Everything below contains expressions: one nesting level.
   Level level(*this, c);
   if (!level.ok) return tooDeep(c);
@@ -522,7 +546,7 @@ ast::ExprPtr AstBuilder::primary(P::PrimaryContext* c) {
   if (auto* b = dynamic_cast<P::ProgressiveExprContext*>(c)) return bands(K::Progressive, c, b->expr(), b->band());
   if (auto* call = dynamic_cast<P::CallExprContext*>(c)) {
     auto e = make(K::Call, c);
-    e->text = call->IDENT()->getText();
+    e->text = text(call->IDENT());
     for (auto* x : call->expr()) e->kids.push_back(expr(x));
     return e;
   }
@@ -534,7 +558,7 @@ ast::ExprPtr AstBuilder::primary(P::PrimaryContext* c) {
   }
   if (auto* f = dynamic_cast<P::FieldExprContext*>(c)) {
     auto e = make(K::Field, c);
-    e->text = f->IDENT()->getText();
+    e->text = text(f->IDENT());
     e->kids.push_back(primary(f->primary()));
     return e;
   }

@@ -1,6 +1,7 @@
 // Parse tree -> AST (internal to the syntax stage).
 #pragma once
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "LodeParser.h"
@@ -14,14 +15,15 @@ class AstBuilder {
 
  public:
   // cpToByte maps ANTLR's code-point indices to byte offsets (empty when the file is pure ASCII).
-  AstBuilder(uint32_t file, const std::vector<uint32_t>& cpToByte, Diagnostics& diags);
+  // source is the file's text (UTF-8, as read).
+  AstBuilder(uint32_t file, const std::string& source, const std::vector<uint32_t>& cpToByte, Diagnostics& diags);
   ast::Module build(P::FileContext* f);
 
  private:
   void decl(P::DeclContext* d, ast::Module& m);
   ast::Header header(P::AgreementDeclContext* a);
   ast::Member member(P::MemberContext* c);
-  std::unique_ptr<ast::GroupExpr> groupExpr(P::GroupExprContext* c);
+  std::shared_ptr<ast::GroupExpr> groupExpr(P::GroupExprContext* c);
   ast::TypeRef typeRef(P::TypeRefContext* c);
   ast::ScopeDecl scope(P::ScopeDeclContext* s);
   ast::ScheduleDecl schedule(P::ScheduleDeclContext* s);
@@ -45,7 +47,11 @@ class AstBuilder {
   SourceRange rangeOf(antlr4::tree::TerminalNode* t) const;
   SourceRange rangeOf(antlr4::Token* a, antlr4::Token* b) const;
   uint32_t byteOf(size_t cp) const;
-  static std::string unquote(antlr4::tree::TerminalNode* t);
+  std::string unquote(antlr4::tree::TerminalNode* t) const;
+  std::string text(antlr4::Token* t) const;
+  std::string text(antlr4::tree::TerminalNode* t) const;
+  std::string text(antlr4::tree::ParseTree* t) const;
+  void appendText(antlr4::tree::ParseTree* t, std::string& out) const;
 
   // Nesting guard (limits::kMaxNesting): one level per construct that contains an expression.
   // Past the limit the construct is reported once and replaced by a placeholder, and the module is
@@ -60,6 +66,7 @@ class AstBuilder {
   ast::ExprPtr tooDeep(antlr4::ParserRuleContext* c);
 
   uint32_t file_;
+  const std::string& source_;
   const std::vector<uint32_t>& cpToByte_;
   Diagnostics& diags_;
   ast::NodeId nextId_;

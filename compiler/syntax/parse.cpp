@@ -5,6 +5,7 @@
 
 #include <cctype>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 #include "LodeLexer.h"
@@ -13,6 +14,7 @@
 #include "compiler/diag/codes.h"
 #include "compiler/diag/limits.h"
 #include "compiler/syntax/ast_builder.h"
+#include "compiler/syntax/lexer.h"
 
 namespace lode::syntax {
 namespace {
@@ -154,9 +156,9 @@ class GuardedParser : public lode_gen::LodeParser {
   struct Depth {
     size_t rules = 0, exprs = 0;
   };
+  // Every node above a rule context is a rule context (terminals are leaves): no dynamic_cast.
   static bool isExpr(const antlr4::tree::ParseTree* t) {
-    auto* r = dynamic_cast<const antlr4::RuleContext*>(t);
-    return r && r->getRuleIndex() == RuleExpr;
+    return static_cast<const antlr4::RuleContext*>(t)->getRuleIndex() == RuleExpr;
   }
   void track(antlr4::ParserRuleContext* ctx) {
     Depth d{1, isExpr(ctx) ? 1u : 0u};
@@ -178,10 +180,109 @@ class GuardedParser : public lode_gen::LodeParser {
   std::unordered_map<const antlr4::tree::ParseTree*, Depth> depth_;
 };
 
-// One pass of the lexer before the parser runs, keeping no tokens: bounds the parser's work (token
-// count), the nesting of brackets (the parser and every later stage recurse on it) and the length
-// of names. Returns false when the file must not be parsed.
-bool prescan(lode_gen::LodeLexer& lexer, uint32_t file, const std::vector<uint32_t>& cpToByte, Diagnostics& diags) {
+// ANTLR's input stream (the text as code points, without a leading byte order mark), letting the
+// hand-written lexer read the code points it holds.
+class Input : public antlr4::ANTLRInputStream {
+ public:
+  using ANTLRInputStream::ANTLRInputStream;
+  std::u32string_view codePoints() const { return std::u32string_view(_data.data(), _data.size()); }
+};
+
+// The token kinds of the grammar, for the hand-written lexer, read once from the generated lexer's
+// vocabulary. Incomplete (and ANTLR's own lexer used instead) if the grammar has a lexer rule the hand
+// lexer does not know.
+const LexerTables& lexerTables() {
+  static const LexerTables tables = [] {
+    LexerTables t;
+    using L = lode_gen::LodeLexer;
+    t.eof = uint32_t(antlr4::Token::EOF);
+    t.hidden = uint32_t(antlr4::Token::HIDDEN_CHANNEL);
+    t.date = L::DATE, t.hscode = L::HSCODE, t.number = L::NUMBER, t.string = L::STRING, t.ident = L::IDENT;
+    t.comment = L::COMMENT, t.ws = L::WS, t.bom = L::BOM, t.unknown = L::UNKNOWN;
+    const std::set<std::string> ruleTokens = {"DATE", "HSCODE", "NUMBER", "STRING", "IDENT", "COMMENT", "WS", "BOM", "UNKNOWN"};
+    antlr4::ANTLRInputStream empty("");
+    L lexer(&empty);
+    const antlr4::dfa::Vocabulary& v = lexer.getVocabulary();
+    for (size_t type = 1; type <= v.getMaxTokenType(); ++type) {
+      std::string lit = v.getLiteralName(type);
+      if (lit.empty()) {
+        if (!ruleTokens.count(v.getSymbolicName(type))) return t;
+        continue;
+      }
+      if (lit.size() < 3 || lit.front() != '\'' || lit.back() != '\'') return t;
+      std::string w = lit.substr(1, lit.size() - 2);
+      if (w == "\xEF\xBB\xBF" && type == L::BOM) continue;  // U+FEFF, the hand lexer's own case
+      bool word = true;
+      for (char c : w) word = word && c >= 'a' && c <= 'z';
+      if (word) t.keywords.emplace(w, uint32_t(type));
+      else if (w.size() == 1 && uint8_t(w[0]) < 128 && w[0] != '\\' && w[0] != '\'') t.symbol1[uint8_t(w[0])] = uint32_t(type);
+      else if (w.size() == 2 && uint8_t(w[0]) < 128 && uint8_t(w[1]) < 128 && w[0] != '\\')
+        t.symbol2.emplace(uint32_t(uint8_t(w[0])) << 8 | uint8_t(w[1]), uint32_t(type));
+      else return t;
+    }
+    t.complete = true;
+    return t;
+  }();
+  return tables;
+}
+
+// Hands the parser the tokens lexAll made; they name it as their source.
+class TokenBuffer : public antlr4::TokenSource {
+ public:
+  explicit TokenBuffer(Input& input) : input_(input) {}
+  std::vector<std::unique_ptr<antlr4::Token>> tokens;
+
+  std::unique_ptr<antlr4::Token> nextToken() override {
+    if (next_ < tokens.size()) return std::move(tokens[next_++]);
+    return std::make_unique<antlr4::CommonToken>(antlr4::Token::EOF);  // the stream stops at the first EOF
+  }
+  size_t getLine() const override { return 0; }
+  size_t getCharPositionInLine() override { return 0; }
+  antlr4::CharStream* getInputStream() override { return &input_; }
+  std::string getSourceName() override { return input_.getSourceName(); }
+  antlr4::TokenFactory<antlr4::CommonToken>* getTokenFactory() override { return antlr4::CommonTokenFactory::DEFAULT.get(); }
+
+ private:
+  Input& input_;
+  size_t next_ = 0;
+};
+
+// The tokens of the input, from the hand-written lexer, or from ANTLR's generated one (the reference,
+// and the fallback if the grammar outgrows the hand lexer).
+class TokenMaker {
+ public:
+  TokenMaker(Input& input, TokenBuffer& buffer, bool generated)
+      : input_(input), buffer_(buffer), hand_(input.codePoints(), lexerTables()) {
+    if (generated || !lexerTables().complete) {
+      antlr_ = std::make_unique<lode_gen::LodeLexer>(&input_);
+      antlr_->removeErrorListeners();  // lexer errors cannot happen: UNKNOWN catches every character
+    }
+  }
+  std::unique_ptr<antlr4::Token> next() {
+    if (antlr_) return antlr_->nextToken();
+    RawToken r = hand_.next();
+    size_t stop = r.type == uint32_t(antlr4::Token::EOF) ? size_t(r.start) - 1 : r.stop;
+    auto t = std::make_unique<antlr4::CommonToken>(std::pair<antlr4::TokenSource*, antlr4::CharStream*>{&buffer_, &input_},
+                                                   r.type == uint32_t(antlr4::Token::EOF) ? antlr4::Token::EOF : size_t(r.type),
+                                                   r.channel, r.start, stop);
+    t->setLine(r.line);
+    t->setCharPositionInLine(r.col);
+    return t;
+  }
+
+ private:
+  Input& input_;
+  TokenBuffer& buffer_;
+  HandLexer hand_;
+  std::unique_ptr<lode_gen::LodeLexer> antlr_;
+};
+
+// The lexer's one pass, before the parser runs: the tokens are kept for the parser (in `out`), and
+// the pass bounds the parser's work (token count), the nesting of brackets (the parser and every
+// later stage recurse on it) and the length of names. Returns false when the file must not be
+// parsed; it stops at the first such limit, so it never keeps more tokens than a file that passes.
+bool lexAll(TokenMaker& lexer, uint32_t file, const std::vector<uint32_t>& cpToByte, Diagnostics& diags,
+            std::vector<std::unique_ptr<antlr4::Token>>& out) {
   auto byteOf = [&](size_t cp) -> uint32_t {
     if (cpToByte.empty()) return uint32_t(cp);
     return cp < cpToByte.size() ? cpToByte[cp] : cpToByte.back();
@@ -190,42 +291,46 @@ bool prescan(lode_gen::LodeLexer& lexer, uint32_t file, const std::vector<uint32
     return SourceRange{file, byteOf(t.getStartIndex()), byteOf(t.getStopIndex() + 1)};
   };
   size_t tokens = 0, depth = 0;
-  bool ok = true;
   for (;;) {
-    std::unique_ptr<antlr4::Token> t = lexer.nextToken();
+    std::unique_ptr<antlr4::Token> t = lexer.next();
     size_t type = t->getType();
-    if (type == antlr4::Token::EOF) break;
-    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    if (type == antlr4::Token::EOF) {
+      out.push_back(std::move(t));
+      return true;
+    }
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) {
+      out.push_back(std::move(t));
+      continue;
+    }
     if (++tokens > limits::kMaxTokens) {
       diags.error(code::kTooLarge, rangeOf(*t),
                   fmt::format("more than {} tokens in one file (the limit): split the agreement into modules with `use`",
                               limits::kMaxTokens));
-      ok = false;
-      break;
+      return false;
     }
-    if (type == lode_gen::LodeLexer::IDENT && t->getText().size() > limits::kMaxNameLength) {
-      diags.error(code::kNameTooLong, rangeOf(*t),
-                  fmt::format("name of {} characters: names have at most {}", t->getText().size(), limits::kMaxNameLength));
+    if (type == lode_gen::LodeLexer::IDENT) {
+      size_t bytes = byteOf(t->getStopIndex() + 1) - byteOf(t->getStartIndex());  // names are ASCII
+      if (bytes > limits::kMaxNameLength)
+        diags.error(code::kNameTooLong, rangeOf(*t),
+                    fmt::format("name of {} characters: names have at most {}", bytes, limits::kMaxNameLength));
     } else if (type == lode_gen::LodeLexer::LPAREN || type == lode_gen::LodeLexer::LBRACK ||
                type == lode_gen::LodeLexer::LBRACE) {
       if (++depth > limits::kMaxNesting) {
         diags.error(code::kTooDeep, rangeOf(*t),
                     fmt::format("brackets nested more than {} levels deep (the limit)", limits::kMaxNesting));
-        ok = false;
-        break;
+        return false;
       }
     } else if (type == lode_gen::LodeLexer::RPAREN || type == lode_gen::LodeLexer::RBRACK ||
                type == lode_gen::LodeLexer::RBRACE) {
       if (depth > 0) --depth;  // unbalanced brackets are the parser's to report
     }
+    out.push_back(std::move(t));
   }
-  lexer.reset();  // rewinds the input for the real pass
-  return ok;
 }
 
 }  // namespace
 
-ast::Module parseFile(SourceManager& sm, uint32_t file, Diagnostics& diags) {
+ast::Module parseFile(SourceManager& sm, uint32_t file, Diagnostics& diags, Prediction prediction) {
   const std::string& text = sm.text(file);
   std::vector<uint32_t> cpToByte;
   long bad = utf8Map(text, cpToByte);
@@ -248,39 +353,75 @@ ast::Module parseFile(SourceManager& sm, uint32_t file, Diagnostics& diags) {
                 fmt::format("file of {} bytes: the limit is {} bytes (1 MiB)", text.size(), limits::kMaxFileBytes));
     return brokenModule();
   }
-  antlr4::ANTLRInputStream input(text);
-  lode_gen::LodeLexer lexer(&input);
-  lexer.removeErrorListeners();
-  if (!prescan(lexer, file, cpToByte, diags)) return brokenModule();
-  antlr4::CommonTokenStream tokens(&lexer);
-  GuardedParser parser(&tokens);
+  Input input(text);
+  TokenBuffer source(input);
+  TokenMaker lexer(input, source, false);
+  if (!lexAll(lexer, file, cpToByte, diags, source.tokens)) return brokenModule();
+  antlr4::CommonTokenStream tokens(&source);
   ErrorListener listener(file, cpToByte, diags);
-  lexer.addErrorListener(&listener);
-  parser.removeErrorListeners();
-  parser.addErrorListener(&listener);
   size_t before = diags.errorCount();
   lode_gen::LodeParser::FileContext* tree = nullptr;
-  try {
-    tree = parser.file();
-  } catch (const GuardedParser::TooDeep& deep) {
-    SourceRange r{file, 0, 0};
-    if (deep.at) {
-      auto byteOf = [&](size_t cp) -> uint32_t {
-        if (cpToByte.empty()) return uint32_t(cp);
-        return cp < cpToByte.size() ? cpToByte[cp] : cpToByte.back();
-      };
-      r = {file, byteOf(deep.at->getStartIndex()), byteOf(deep.at->getStopIndex() + 1)};
-      if (deep.at->getType() == antlr4::Token::EOF) r.end = r.begin;
+  // Two stages, ANTLR's standard speed-up: SLL prediction (no full-context lookahead, every
+  // decision cached in the shared DFA) with a strategy that gives up at the first syntax error
+  // and reports nothing; only when it gives up, the full LL parse with the normal error strategy,
+  // exactly as a single LL pass would run, so every message is the same. An SLL parse that succeeds
+  // builds the tree the LL parse would build. A file nested too deep also goes to the second stage,
+  // which reports it where the LL parse gets there.
+  std::unique_ptr<GuardedParser> parser;
+  if (prediction == Prediction::TwoStage) {
+    parser = std::make_unique<GuardedParser>(&tokens);
+    parser->removeErrorListeners();
+    parser->setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+    parser->getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+    try {
+      tree = parser->file();
+    } catch (const antlr4::ParseCancellationException&) {
+      tree = nullptr;
+    } catch (const GuardedParser::TooDeep&) {
+      tree = nullptr;
     }
-    diags.error(code::kTooDeep, r,
-                fmt::format("expression nested more than {} levels deep (the limit)", limits::kMaxNesting));
-    return brokenModule();
+  }
+  if (!tree) {
+    tokens.seek(0);
+    parser = std::make_unique<GuardedParser>(&tokens);
+    parser->removeErrorListeners();
+    parser->addErrorListener(&listener);
+    try {
+      tree = parser->file();
+    } catch (const GuardedParser::TooDeep& deep) {
+      SourceRange r{file, 0, 0};
+      if (deep.at) {
+        auto byteOf = [&](size_t cp) -> uint32_t {
+          if (cpToByte.empty()) return uint32_t(cp);
+          return cp < cpToByte.size() ? cpToByte[cp] : cpToByte.back();
+        };
+        r = {file, byteOf(deep.at->getStartIndex()), byteOf(deep.at->getStopIndex() + 1)};
+        if (deep.at->getType() == antlr4::Token::EOF) r.end = r.begin;
+      }
+      diags.error(code::kTooDeep, r,
+                  fmt::format("expression nested more than {} levels deep (the limit)", limits::kMaxNesting));
+      return brokenModule();
+    }
   }
   // After a syntax error ANTLR's recovery leaves holes in the tree; the errors are reported (all of
   // them, recovery goes on), but no AST is built from a broken file.
   if (diags.errorCount() != before) return brokenModule();
-  AstBuilder builder(file, cpToByte, diags);
+  AstBuilder builder(file, text, cpToByte, diags);
   return builder.build(tree);
+}
+
+std::string dumpTokens(const std::string& text, bool generatedLexer) {
+  Input input(text);
+  TokenBuffer source(input);
+  TokenMaker lexer(input, source, generatedLexer);
+  std::string out;
+  for (;;) {
+    std::unique_ptr<antlr4::Token> t = lexer.next();
+    size_t start = t->getStartIndex(), stop = t->getStopIndex();
+    out += fmt::format("{} {} {} {} {}:{} [{}]\n", t->getType() == antlr4::Token::EOF ? -1L : long(t->getType()),
+                       t->getChannel(), long(start), long(stop), t->getLine(), t->getCharPositionInLine(), t->getText());
+    if (t->getType() == antlr4::Token::EOF) return out;
+  }
 }
 
 }  // namespace lode::syntax
