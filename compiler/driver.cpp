@@ -1,11 +1,12 @@
 // Loads the agreement and, transitively, the modules it uses; then checks and lowers.
 #include "compiler/driver.h"
 
+#include <cstdio>
 #include <filesystem>
 #include <fmt/format.h>
-#include <fstream>
+#include <map>
+#include <mutex>
 #include <set>
-#include <sstream>
 
 #include "compiler/diag/codes.h"
 #include "compiler/diag/limits.h"
@@ -34,7 +35,8 @@ std::string defaultStdlibDir() {
 enum class Read { Ok, Unreadable, TooLarge };
 
 // Reads a source file, but never more than limits::kMaxFileBytes of it: a larger file is rejected
-// unread (its size is in `size` when the file system knows it, else 0).
+// unread (its size is in `size` when the file system knows it, else 0). Plain stdio: an ifstream
+// costs more to set up (locale) than reading a module does.
 static Read readFile(const std::string& path, std::string& out, uint64_t& size) {
   std::error_code ec;
   size = 0;
@@ -43,18 +45,24 @@ static Read readFile(const std::string& path, std::string& out, uint64_t& size) 
     size = fs::file_size(path, ec);
     if (!ec && size > limits::kMaxFileBytes) return Read::TooLarge;
   }
-  std::ifstream in(path, std::ios::binary);
+  std::FILE* in = std::fopen(path.c_str(), "rb");
   if (!in) return Read::Unreadable;
   out.clear();
+  if (size > 0) out.reserve(size_t(size));
   char buf[1 << 16];
-  while (in.read(buf, sizeof buf) || in.gcount() > 0) {  // pipes and devices have no size up front
-    out.append(buf, size_t(in.gcount()));
+  for (;;) {  // pipes and devices have no size up front
+    size_t n = std::fread(buf, 1, sizeof buf, in);
+    out.append(buf, n);
     if (out.size() > limits::kMaxFileBytes) {
       out.clear();
+      std::fclose(in);
       return Read::TooLarge;
     }
+    if (n < sizeof buf) break;
   }
-  return in.bad() ? Read::Unreadable : Read::Ok;
+  bool bad = std::ferror(in) != 0;
+  std::fclose(in);
+  return bad ? Read::Unreadable : Read::Ok;
 }
 
 static std::string tooLargeMessage(const std::string& what, uint64_t size) {
@@ -64,9 +72,63 @@ static std::string tooLargeMessage(const std::string& what, uint64_t size) {
 
 namespace {
 
+// Used modules (the standard ones above all) parse the same in every compilation that reads the same
+// text into the same file slot (AST positions name their file by its index in the SourceManager), so
+// the process keeps their ASTs: keyed by path and file index, and valid for exactly the text they were
+// parsed from (the file is read every time, which is cheap: an edited module is a new text and is
+// parsed again, whatever its modification time says). Only modules that parsed without any
+// diagnostic are kept. Entries are immutable once stored and the AST's subtrees are never changed
+// after parsing, so compilations on several threads share them.
+class ModuleCache {
+ public:
+  static constexpr size_t kMaxEntries = 256;  // then the cache starts over: many distinct modules are not the case it serves
+
+  std::shared_ptr<const ast::Module> find(const std::string& path, uint32_t file, const std::string& text) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = entries_.find({path, file});
+    if (it == entries_.end() || it->second.text != text) return nullptr;
+    return it->second.module;
+  }
+  void store(const std::string& path, uint32_t file, const std::string& text, const ast::Module& m) {
+    auto copy = std::make_shared<const ast::Module>(m);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_[{path, file}] = Entry{text, std::move(copy)};
+  }
+
+ private:
+  struct Entry {
+    std::string text;
+    std::shared_ptr<const ast::Module> module;
+  };
+  std::mutex mu_;
+  std::map<std::pair<std::string, uint32_t>, Entry> entries_;
+};
+
+ModuleCache& moduleCache() {
+  static ModuleCache cache;
+  return cache;
+}
+
+// Parses a used module, or copies it from the cache.
+ast::Module parseModule(Compilation& c, uint32_t f, bool useCache) {
+  const std::string& path = c.sm.path(f);
+  const std::string& text = c.sm.text(f);
+  if (useCache) {
+    if (auto hit = moduleCache().find(path, f, text)) return *hit;
+  }
+  // Past the error cap a syntax error would go unseen: nothing parsed then is kept.
+  bool keep = useCache && c.diags.errorCount() < Diagnostics::kMaxErrors;
+  size_t before = c.diags.all().size();
+  ast::Module m = syntax::parseFile(c.sm, f, c.diags);
+  if (keep && c.diags.all().size() == before && !m.broken) moduleCache().store(path, f, text, m);
+  return m;
+}
+
 struct Loader {
   Compilation& c;
   std::string stdlib;
+  bool useCache;
   std::set<std::string> loaded;
 
   // Loads the modules `m` uses, depth first; each file once (a module used twice is shared).
@@ -103,7 +165,7 @@ struct Loader {
         continue;
       }
       uint32_t f = c.sm.add(p.string(), std::move(text));
-      c.modules.push_back(syntax::parseFile(c.sm, f, c.diags));
+      c.modules.push_back(parseModule(c, f, useCache));
       loadUses(c.modules.size() - 1);
     }
   }
@@ -120,7 +182,7 @@ std::unique_ptr<Compilation> compileText(const std::string& path, std::string te
   }
   uint32_t f = c->sm.add(path, std::move(text));
   c->modules.push_back(syntax::parseFile(c->sm, f, c->diags));
-  Loader loader{*c, opts.stdlibDir.empty() ? defaultStdlibDir() : opts.stdlibDir, {}};
+  Loader loader{*c, opts.stdlibDir.empty() ? defaultStdlibDir() : opts.stdlibDir, opts.cacheModules, {}};
   std::error_code ec;
   loader.loaded.insert(fs::weakly_canonical(path, ec).string());
   loader.loadUses(0);

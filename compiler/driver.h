@@ -13,6 +13,9 @@ namespace lode {
 struct CompileOptions {
   std::string stdlibDir;      // where `use std.X` finds X.lode; empty = defaultStdlibDir()
   bool requireHeader = true;  // an agreement file needs `agreement "..." { ... }`
+  // Used modules whose text is unchanged are not parsed again: the process keeps their ASTs
+  // (driver.cpp, ModuleCache). Off: every module is parsed (the tests compare the two).
+  bool cacheModules = true;
 };
 
 struct Compilation {
