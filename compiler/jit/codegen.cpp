@@ -7,7 +7,9 @@
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
+#include <algorithm>
 #include <cstddef>
+#include <unordered_map>
 
 #include "compiler/jit/jit.h"
 #include "runtime/date.h"
@@ -24,6 +26,9 @@ using ir::Op;
 // Larger groups are tested by the executor (a loop) rather than unrolled.
 constexpr size_t kInlineGroupMembers = 64;
 constexpr uint32_t kMeasuresPerFunction = 4;
+// Modules compiled in parallel: one per this many chunks of measures, at most kMaxPartitions.
+constexpr size_t kChunksPerPartition = 8;
+constexpr size_t kMaxPartitions = 8;
 
 // Which nodes are generated inline (the rest go through the callback).
 bool inlineOp(const ir::Program& p, const ir::Node& n) {
@@ -67,9 +72,10 @@ class Codegen {
   Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m)
       : p_(p), ctx_(ctx), m_(m), b_(ctx), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
         ptr_(llvm::PointerType::get(ctx, 0)) {
-    auto* rt2 = llvm::FunctionType::get(i32_, {i64_, ptr_}, false);
-    auto* rt3 = llvm::FunctionType::get(i32_, {i64_, i64_, ptr_}, false);
-    auto* rt4 = llvm::FunctionType::get(i32_, {i64_, i64_, i64_, ptr_}, false);
+    // Runtime arithmetic: (operands..., clause position, out) -> 0 or the packed error.
+    auto* rt2 = llvm::FunctionType::get(i64_, {i64_, i32_, ptr_}, false);
+    auto* rt3 = llvm::FunctionType::get(i64_, {i64_, i64_, i32_, ptr_}, false);
+    auto* rt4 = llvm::FunctionType::get(i64_, {i64_, i64_, i64_, i32_, ptr_}, false);
     mul_ = m.getOrInsertFunction("lode_rt_mul", rt3);
     div_ = m.getOrInsertFunction("lode_rt_div", rt3);
     neg_ = m.getOrInsertFunction("lode_rt_neg", rt2);
@@ -89,18 +95,36 @@ class Codegen {
   // `int32_t lode_measures(ptr frame)` (jit.h MeasuresFn): the origin rules, then every measure in
   // order, in chunks of kMeasuresPerFunction so that no function grows with the agreement (optimisers
   // are superlinear); then the top-level values those need, one function each.
-  void measures() {
+  // In a partitioned program each module generates its share of the chunks; partition 0 calls them all.
+  void measures(uint32_t part, uint32_t parts) {
     auto* chunkTy = llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr_}, false);
     inMeasures_ = true;
-    llvm::Function* origins = p_.originRules.empty() ? nullptr : originRules();
+    uint32_t chunkCount = uint32_t((p_.measures.size() + kMeasuresPerFunction - 1) / kMeasuresPerFunction);
     std::vector<llvm::Function*> chunks;
-    for (uint32_t first = 0; first < p_.measures.size(); first += kMeasuresPerFunction) {
-      begin(llvm::Function::Create(chunkTy, llvm::Function::InternalLinkage, "lode_measures_" + std::to_string(first), m_));
+    for (uint32_t c = 0; c < chunkCount; ++c) {
+      bool mine = c * parts / chunkCount == part;
+      uint32_t first = c * kMeasuresPerFunction;
+      auto linkage = parts > 1 ? llvm::Function::ExternalLinkage : llvm::Function::InternalLinkage;
+      auto* f = llvm::Function::Create(chunkTy, linkage, "lode_measures_" + std::to_string(first), m_);
+      chunks.push_back(f);
+      if (!mine) continue;  // a declaration: another partition defines it
+      begin(f);
       uint32_t end = std::min<uint32_t>(uint32_t(p_.measures.size()), first + kMeasuresPerFunction);
       for (uint32_t mi = first; mi < end; ++mi) measure(mi);
       b_.CreateRetVoid();
-      chunks.push_back(fn_);
     }
+    if (part == 0) entry(chunks);
+    // Their functions may ask for more: generate until none is pending.
+    while (!pending_.empty()) {
+      Pending next = pending_.back();
+      pending_.pop_back();
+      if (next.scope) scopeBody(next.index, next.fn);
+      else globalBody(next.index, next.fn);
+    }
+  }
+
+  void entry(const std::vector<llvm::Function*>& chunks) {
+    llvm::Function* origins = p_.originRules.empty() ? nullptr : originRules();
     auto* entryTy = llvm::FunctionType::get(i32_, {ptr_}, false);
     llvm::Function* all = llvm::Function::Create(entryTy, llvm::Function::ExternalLinkage, kMeasuresFunction, m_);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", all));
@@ -113,12 +137,6 @@ class Codegen {
     }
     for (llvm::Function* c : chunks) b_.CreateCall(c, {all->getArg(0)});
     b_.CreateRet(c32(0));
-    // A top-level value's function may ask for others: generate until none is pending.
-    while (!pendingGlobals_.empty()) {
-      auto [g, f] = pendingGlobals_.back();
-      pendingGlobals_.pop_back();
-      globalBody(g, f);
-    }
   }
 
   // Generates `uint64_t f_<idx>(ptr frame, ptr out)` for the subtree at idx.
@@ -131,18 +149,21 @@ class Codegen {
     b_.CreateStore(v, out);
     b_.CreateRet(llvm::ConstantInt::get(i64_, 0));
     b_.SetInsertPoint(fail);
-    b_.CreateRet(b_.CreateLoad(i64_, err_));
+    b_.CreateRet(errorAt(fail));
   }
 
 
  private:
   // Starts generating f (first argument: the frame) with its scratch slots.
+  // Never inlined: the clauses stay in functions of bounded size, because the optimiser and the
+  // register allocator grow faster than linearly with a function's size (docs/performance.md).
   void begin(llvm::Function* f) {
+    f->addFnAttr(llvm::Attribute::NoInline);
+    f->addFnAttr(llvm::Attribute::NoUnwind);
     fn_ = f;
     frame_ = f->getArg(0);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
     tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
-    err_ = b_.CreateAlloca(i64_, nullptr, "err");
     field_ = b_.CreateAlloca(i32_, nullptr, "field");
   }
 
@@ -165,7 +186,7 @@ class Codegen {
       setView(offsetof(FrameView, origin), now);
       b_.CreateBr(next);
       b_.SetInsertPoint(fail);
-      b_.CreateCall(failed_, {frame_, b_.CreateLoad(i64_, err_), b_.CreateLoad(i32_, field_)});
+      b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_)});
       b_.CreateRet(c32(1));
       b_.SetInsertPoint(next);
     }
@@ -179,8 +200,32 @@ class Codegen {
     std::string name = "lode_global_" + std::to_string(g);
     if (llvm::Function* f = m_.getFunction(name)) return f;
     auto* f = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_}, false), llvm::Function::InternalLinkage, name, m_);
-    pendingGlobals_.push_back({g, f});
+    pending_.push_back({false, g, f});
     return f;
+  }
+
+  // `uint64_t lode_scope_<s>(ptr frame)`, shared by the clauses on scope s: 0 outside, 1 inside,
+  // 2 + field when a scope field is absent (the caller adds its clause's position), else the packed
+  // error of the `where` condition.
+  llvm::Function* scopeFn(uint32_t si) {
+    std::string name = "lode_scope_" + std::to_string(si);
+    if (llvm::Function* f = m_.getFunction(name)) return f;
+    auto* f = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_}, false), llvm::Function::InternalLinkage, name, m_);
+    pending_.push_back({true, si, f});
+    return f;
+  }
+  void scopeBody(uint32_t si, llvm::Function* f) {
+    begin(f);
+    b_.CreateStore(c32(-1), field_);
+    auto* miss = block("outside"), *fail = block("fail");
+    scope(p_.scopes[si], 0, miss, fail);
+    b_.CreateRet(c64(1));
+    b_.SetInsertPoint(miss);
+    b_.CreateRet(c64(0));
+    b_.SetInsertPoint(fail);
+    llvm::Value* fieldIdx = b_.CreateLoad(i32_, field_);
+    llvm::Value* isField = b_.CreateICmpSGE(fieldIdx, c32(0));
+    b_.CreateRet(b_.CreateSelect(isField, b_.CreateAdd(b_.CreateSExt(fieldIdx, i64_), c64(2)), errorAt(fail)));
   }
   void globalBody(uint32_t g, llvm::Function* f) {
     begin(f);
@@ -192,31 +237,46 @@ class Codegen {
     b_.CreateStore(llvm::ConstantInt::get(i8_, 2), b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, globalState), ptr_), g));
     b_.CreateRet(c64(0));
     b_.SetInsertPoint(fail);
-    b_.CreateRet(b_.CreateLoad(i64_, err_));
+    b_.CreateRet(errorAt(fail));
   }
 
   llvm::Value* c64(int64_t v) { return llvm::ConstantInt::get(i64_, uint64_t(v)); }
   llvm::BasicBlock* block(const char* n) { return llvm::BasicBlock::Create(ctx_, n, fn_); }
 
-  // Jumps to `fail` with the packed error when `code` (i32 ErrCode) is not 0.
-  void checkCode(llvm::Value* code, uint32_t pos, llvm::BasicBlock* fail) {
-    auto* bad = block("err"), *ok = block("ok");
-    b_.CreateCondBr(b_.CreateICmpNE(code, llvm::ConstantInt::get(i32_, 0)), bad, ok);
-    b_.SetInsertPoint(bad);
-    llvm::Value* packed = b_.CreateOr(b_.CreateShl(b_.CreateZExt(code, i64_), 32), c64(pos));
-    b_.CreateStore(packed, err_);
-    b_.CreateBr(fail);
-    b_.SetInsertPoint(ok);
+  // A failure target receives the packed error through a phi fed by every edge that jumps there
+  // (no stack slot and no block per check: less IR for LLVM to chew on).
+  llvm::PHINode* failPhi(llvm::BasicBlock* fail) {
+    llvm::PHINode*& phi = failPhis_[fail];
+    if (!phi) {
+      llvm::IRBuilder<> at(fail, fail->begin());
+      phi = at.CreatePHI(i64_, 4, "err");
+    }
+    return phi;
   }
-  void raise(rt::ErrCode c, uint32_t pos, llvm::BasicBlock* fail) {
-    b_.CreateStore(c64(int64_t(packError(c, pos))), err_);
+  // The packed error at a failure target (a dead target, nothing jumps there: 0).
+  llvm::Value* errorAt(llvm::BasicBlock* fail) {
+    auto it = failPhis_.find(fail);
+    return it == failPhis_.end() ? c64(0) : it->second;
+  }
+  // Jumps to `fail` with `packed` from here.
+  void jumpToFail(llvm::Value* packed, llvm::BasicBlock* fail) {
+    failPhi(fail)->addIncoming(packed, b_.GetInsertBlock());
     b_.CreateBr(fail);
+  }
+  void raise(rt::ErrCode c, uint32_t pos, llvm::BasicBlock* fail) { jumpToFail(c64(int64_t(packError(c, pos))), fail); }
+  // Goes on when `packed` (an executor's or the runtime's answer) is 0, else jumps to fail with it.
+  void failIfPacked(llvm::Value* packed, llvm::BasicBlock* fail) {
+    auto* ok = block("ok");
+    failPhi(fail)->addIncoming(packed, b_.GetInsertBlock());
+    b_.CreateCondBr(b_.CreateICmpNE(packed, c64(0)), fail, ok);
+    b_.SetInsertPoint(ok);
   }
 
   llvm::Value* callRt(llvm::FunctionCallee f, std::initializer_list<llvm::Value*> args, uint32_t pos, llvm::BasicBlock* fail) {
     std::vector<llvm::Value*> a(args);
+    a.push_back(c32(pos));
     a.push_back(tmp_);
-    checkCode(b_.CreateCall(f, a), pos, fail);
+    failIfPacked(b_.CreateCall(f, a), fail);
     return b_.CreateLoad(i64_, tmp_);
   }
 
@@ -268,9 +328,9 @@ class Codegen {
     b_.CreateBr(next);
     b_.SetInsertPoint(failEarly);
     b_.CreateCall(mark_, {frame_});
-    b_.CreateBr(fail);
+    jumpToFail(errorAt(failEarly), fail);
     b_.SetInsertPoint(fail);
-    b_.CreateCall(failed_, {frame_, b_.CreateLoad(i64_, err_), b_.CreateLoad(i32_, field_)});
+    b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_)});
     b_.CreateBr(next);
     b_.SetInsertPoint(next);
   }
@@ -288,9 +348,15 @@ class Codegen {
     if (scopes.empty()) return;
     auto* inScope = block("in_scope");
     for (int si : scopes) {
-      auto* tryNext = block("next_scope");
-      scope(p_.scopes[size_t(si)], pos, tryNext, fail);
-      b_.CreateBr(inScope);
+      auto* tryNext = block("next_scope"), *bad = block("scope_failed");
+      llvm::Value* r = b_.CreateCall(scopeFn(uint32_t(si)), {frame_});
+      llvm::SwitchInst* sw = b_.CreateSwitch(r, bad, 2);
+      sw->addCase(b_.getInt64(0), tryNext);
+      sw->addCase(b_.getInt64(1), inScope);
+      b_.SetInsertPoint(bad);
+      llvm::Value* isField = b_.CreateICmpULT(r, c64(int64_t(1) << 32));
+      b_.CreateStore(b_.CreateSelect(isField, b_.CreateTrunc(b_.CreateSub(r, c64(2)), i32_), c32(-1)), field_);
+      jumpToFail(b_.CreateSelect(isField, c64(int64_t(packError(rt::ErrCode::MissingField, pos))), r), fail);
       b_.SetInsertPoint(tryNext);
     }
     b_.CreateBr(miss);
@@ -380,15 +446,6 @@ class Codegen {
     return b_.CreateLoad(i64_, tmp_);
   }
 
-  // Goes on when the executor's answer `packed` is 0, else keeps it as the error and jumps to fail.
-  void failIfPacked(llvm::Value* packed, llvm::BasicBlock* fail) {
-    auto* bad = block("cb_err"), *ok = block("cb_ok");
-    b_.CreateCondBr(b_.CreateICmpNE(packed, c64(0)), bad, ok);
-    b_.SetInsertPoint(bad);
-    b_.CreateStore(packed, err_);
-    b_.CreateBr(fail);
-    b_.SetInsertPoint(ok);
-  }
 
   // Loads a member of the FrameView (offsets from the C++ struct itself), or stores one.
   llvm::Value* view(size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
@@ -439,7 +496,7 @@ class Codegen {
     return v;
   }
 
-  // Evaluates node idx; on error stores it in err_ and branches to fail.
+  // Evaluates node idx; on error branches to fail with the packed error.
   llvm::Value* gen(uint32_t idx, llvm::BasicBlock* fail) {
     const ir::Node& n = p_.nodes[idx];
     if (!inlineOp(p_, n)) return viaCallback(idx, fail);
@@ -486,8 +543,8 @@ class Codegen {
         llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
         llvm::Value* value = at(cells, ir::kFieldValue * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
         llvm::Value* qty = at(cells, ir::kFieldQuantity * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
-        llvm::Value* code = b_.CreateCall(div_, {value, qty, tmp_});
-        return orCallback(b_.CreateICmpEQ(code, llvm::ConstantInt::get(i32_, 0)), b_.CreateLoad(i64_, tmp_), idx, fail);
+        llvm::Value* packed = b_.CreateCall(div_, {value, qty, c32(n.pos), tmp_});
+        return orCallback(b_.CreateICmpEQ(packed, c64(0)), b_.CreateLoad(i64_, tmp_), idx, fail);
       }
       case Op::Add:
       case Op::Sub: {
@@ -571,12 +628,14 @@ class Codegen {
         llvm::BasicBlock* okEnd = b_.GetInsertBlock();
         b_.CreateBr(done);
         b_.SetInsertPoint(handler);
-        llvm::Value* code = b_.CreateLShr(b_.CreateLoad(i64_, err_), 32);
+        llvm::Value* err = errorAt(handler);
+        llvm::Value* code = b_.CreateLShr(err, 32);
         llvm::Value* missing = llvm::ConstantInt::getFalse(ctx_);
         for (auto c : {rt::ErrCode::MissingObservation, rt::ErrCode::MissingField, rt::ErrCode::NoRegistryRow,
                        rt::ErrCode::ScheduleNotInEffect})
           missing = b_.CreateOr(missing, b_.CreateICmpEQ(code, c64(int64_t(c))));
         auto* fallback = block("fallback");
+        failPhi(fail)->addIncoming(err, b_.GetInsertBlock());
         b_.CreateCondBr(missing, fallback, fail);
         b_.SetInsertPoint(fallback);
         llvm::Value* fv = n.op == Op::Present ? c64(0) : gen(k[1], fail);
@@ -662,13 +721,14 @@ class Codegen {
   llvm::PointerType* ptr_;
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
   llvm::FunctionCallee mark_, failed_, line_, outcome_, let_, measure_;
-  std::vector<std::pair<uint32_t, llvm::Function*>> pendingGlobals_;  // declared, body not yet generated
+  struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
+  std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
   bool inMeasures_ = false;       // generating the measures function (never inside a quota part)
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::Value* tmp_ = nullptr;
-  llvm::Value* err_ = nullptr;
+  std::unordered_map<llvm::BasicBlock*, llvm::PHINode*> failPhis_;  // failure targets' packed errors
 };
 
 }  // namespace
@@ -712,10 +772,15 @@ std::vector<uint32_t> compiledRoots(const ir::Program& p) {
   return roots;
 }
 
-void generate(const ir::Program& p, const std::vector<uint32_t>& roots, llvm::Module& m) {
+uint32_t partitionCount(const ir::Program& p) {
+  size_t chunks = (p.measures.size() + kMeasuresPerFunction - 1) / kMeasuresPerFunction;
+  return uint32_t(std::clamp<size_t>(chunks / kChunksPerPartition, 1, kMaxPartitions));
+}
+
+void generate(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts, llvm::Module& m) {
   Codegen cg(p, m.getContext(), m);
-  for (uint32_t r : roots) cg.function(r);
-  cg.measures();
+  for (size_t i = roots.size() * part / parts; i < roots.size() * (part + 1) / parts; ++i) cg.function(roots[i]);
+  cg.measures(part, parts);
 }
 
 }  // namespace lode::jit

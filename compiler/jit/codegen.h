@@ -15,8 +15,13 @@ namespace lode::jit {
 
 // The nodes that become functions: every maximal subtree the JIT generates inline, by its root.
 std::vector<uint32_t> compiledRoots(const ir::Program& p);
-// Adds `uint64_t lode_expr_<root>(FrameView*, int64_t*)` to `m` for each root.
-void generate(const ir::Program& p, const std::vector<uint32_t>& roots, llvm::Module& m);
+// How many modules the agreement is generated into: they are optimised and compiled in parallel, and
+// depend on the program only (so the cache keys and the machine code do not depend on the host's cores).
+uint32_t partitionCount(const ir::Program& p);
+// Generates partition `part` of `parts` into `m`: its share of the roots, as
+// `uint64_t lode_expr_<root>(FrameView*, int64_t*)`, and of the measure chunks; partition 0 also gets
+// the origin rules and the measures function, which calls the chunks of the other partitions.
+void generate(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts, llvm::Module& m);
 std::string functionName(uint32_t root);
 // The measures function (jit.h MeasuresFn), generated with the expressions.
 inline constexpr const char* kMeasuresFunction = "lode_measures";

@@ -10,6 +10,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/SHA256.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -19,10 +20,15 @@
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 
 #include <cstddef>
+#include <cstdlib>
 #include <array>
 #include <chrono>
+#include <atomic>
 #include <mutex>
 #include <optional>
+#include <thread>
+
+#include <fmt/format.h>
 
 #include "compiler/jit/codegen.h"
 #include "compiler/jit/object_cache.h"
@@ -33,23 +39,31 @@ namespace lode::jit {
 namespace {
 
 // Runtime arithmetic shared with the interpreter: the same functions, so the same rounding and the
-// same overflow answers. Add, subtract and compare are generated inline.
-extern "C" uint32_t lode_rt_mul(int64_t a, int64_t b, int64_t* out) { return uint32_t(rt::decMul(a, b, out)); }
-extern "C" uint32_t lode_rt_div(int64_t a, int64_t b, int64_t* out) { return uint32_t(rt::decDiv(a, b, out)); }
-extern "C" uint32_t lode_rt_neg(int64_t a, int64_t* out) { return uint32_t(rt::decNeg(a, out)); }
-extern "C" uint32_t lode_rt_abs(int64_t a, int64_t* out) { return uint32_t(rt::decAbs(a, out)); }
-extern "C" uint32_t lode_rt_scale(int64_t a, int64_t num, int64_t den, int64_t* out) {
-  return uint32_t(rt::decMulRatio(a, num, den, out));
+// same overflow answers. Add, subtract and compare are generated inline. Each returns 0, or the error
+// packed with the clause position the generated code passes.
+uint64_t packed(rt::ErrCode c, uint32_t pos) { return c == rt::ErrCode::Ok ? 0 : packError(c, pos); }
+extern "C" uint64_t lode_rt_mul(int64_t a, int64_t b, uint32_t pos, int64_t* out) { return packed(rt::decMul(a, b, out), pos); }
+extern "C" uint64_t lode_rt_div(int64_t a, int64_t b, uint32_t pos, int64_t* out) { return packed(rt::decDiv(a, b, out), pos); }
+extern "C" uint64_t lode_rt_neg(int64_t a, uint32_t pos, int64_t* out) { return packed(rt::decNeg(a, out), pos); }
+extern "C" uint64_t lode_rt_abs(int64_t a, uint32_t pos, int64_t* out) { return packed(rt::decAbs(a, out), pos); }
+extern "C" uint64_t lode_rt_scale(int64_t a, int64_t num, int64_t den, uint32_t pos, int64_t* out) {
+  return packed(rt::decMulRatio(a, num, den, out), pos);
 }
-extern "C" uint32_t lode_rt_round(int64_t a, int64_t q, int64_t mode, int64_t* out) {
-  return uint32_t(rt::decRound(a, q, rt::RoundingMode(mode), out));
+extern "C" uint64_t lode_rt_round(int64_t a, int64_t q, int64_t mode, uint32_t pos, int64_t* out) {
+  return packed(rt::decRound(a, q, rt::RoundingMode(mode), out), pos);
 }
 
+// Developer knobs (docs/performance.md): LODE_LLVM_OPTIONS passes options to LLVM, e.g.
+// "-time-passes"; LODE_JIT_DUMP_IR=FILE writes each generated module (before optimisation).
 void initLlvm() {
   static std::once_flag once;
   std::call_once(once, [] {
     llvm::InitializeNativeTarget();
     llvm::InitializeNativeTargetAsmPrinter();
+    if (std::getenv("LODE_LLVM_OPTIONS")) {
+      const char* argv[] = {"lode"};
+      llvm::cl::ParseCommandLineOptions(1, argv, "lode", nullptr, "LODE_LLVM_OPTIONS");
+    }
   });
 }
 
@@ -81,7 +95,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 6;
+constexpr int kCodegenVersion = 8;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -156,13 +170,18 @@ double msSince(Clock::time_point& t) {
   return ms;
 }
 
-llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<uint32_t>& roots, OptLevel level,
-                                       llvm::orc::JITTargetMachineBuilder jtmb, CompiledProgram::Phases& phases) {
+llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts,
+                                       OptLevel level, llvm::orc::JITTargetMachineBuilder jtmb, CompiledProgram::Phases& phases) {
   auto t = Clock::now();
   llvm::LLVMContext ctx;
-  llvm::Module mod("lode_agreement", ctx);
-  generate(p, roots, mod);
+  llvm::Module mod("lode_agreement_" + std::to_string(part), ctx);
+  generate(p, roots, part, parts, mod);
   phases.generate = msSince(t);
+  if (const char* path = std::getenv("LODE_JIT_DUMP_IR")) {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(std::string(path) + (parts > 1 ? "." + std::to_string(part) : ""), ec);
+    if (!ec) mod.print(os, nullptr);
+  }
   std::string verify;
   llvm::raw_string_ostream vs(verify);
   if (llvm::verifyModule(mod, &vs)) return llvm::make_error<llvm::StringError>("invalid generated IR: " + vs.str(), llvm::inconvertibleErrorCode());
@@ -176,6 +195,36 @@ llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<u
   if (!obj) return obj.takeError();
   phases.emit = msSince(t);
   return std::string((*obj)->getBuffer());
+}
+
+// Every partition's object file, compiled on up to hardware_concurrency threads (each with its own
+// LLVM context and target machine: LLVM is thread-safe that way). Phases are summed over partitions.
+llvm::Expected<std::vector<std::string>> emitObjects(const ir::Program& p, const std::vector<uint32_t>& roots, OptLevel level,
+                                                     const llvm::orc::JITTargetMachineBuilder& jtmb, CompiledProgram::Phases& phases) {
+  uint32_t parts = partitionCount(p);
+  std::vector<std::string> objects(parts);
+  std::vector<CompiledProgram::Phases> partPhases(parts);
+  std::vector<std::string> errors(parts);
+  std::atomic<uint32_t> next{0};
+  auto work = [&] {
+    for (uint32_t part = next++; part < parts; part = next++) {
+      auto obj = emitObject(p, roots, part, parts, level, jtmb, partPhases[part]);
+      if (obj) objects[part] = std::move(*obj);
+      else errors[part] = llvm::toString(obj.takeError());
+    }
+  };
+  uint32_t threads = std::min<uint32_t>(parts, std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (uint32_t i = 1; i < threads; ++i) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  for (uint32_t part = 0; part < parts; ++part) {
+    if (!errors[part].empty()) return llvm::make_error<llvm::StringError>(errors[part], llvm::inconvertibleErrorCode());
+    phases.generate += partPhases[part].generate;
+    phases.optimise += partPhases[part].optimise;
+    phases.emit += partPhases[part].emit;
+  }
+  return objects;
 }
 
 }  // namespace
@@ -200,19 +249,29 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
 
   std::unique_ptr<CompiledProgram> out(new CompiledProgram());
   out->key_ = programHash(p, roots, options.level, jtmb->getTargetTriple().str() + " " + jtmb->getCPU());
+  // One cache entry per partition: "<key>" alone, or "<key>.<part>of<parts>".
+  uint32_t parts = partitionCount(p);
+  auto entryKey = [&](uint32_t part) { return parts == 1 ? out->key_ : fmt::format("{}.{}of{}", out->key_, part, parts); };
   std::optional<ObjectCache> cache;
-  std::optional<std::string> object;
+  std::vector<std::string> objects;
   if (!options.cacheDir.empty()) {
     cache.emplace(options.cacheDir);
-    object = cache->load(out->key_);
-    out->fromCache_ = object.has_value();
+    for (uint32_t part = 0; part < parts; ++part) {
+      std::optional<std::string> object = cache->load(entryKey(part));
+      if (!object) break;
+      objects.push_back(std::move(*object));
+    }
+    out->fromCache_ = objects.size() == parts;
+    if (!out->fromCache_) objects.clear();
   }
-  if (!object) {
-    auto emitted = emitObject(p, roots, options.level, *jtmb, out->phases_);
+  if (objects.empty()) {
+    auto emitted = emitObjects(p, roots, options.level, *jtmb, out->phases_);
     if (!emitted) return fail(emitted.takeError());
-    object = std::move(*emitted);
-    if (cache && !cache->store(out->key_, *object, error)) return nullptr;
+    objects = std::move(*emitted);
+    for (uint32_t part = 0; cache && part < parts; ++part)
+      if (!cache->store(entryKey(part), objects[part], error)) return nullptr;
   }
+  out->parts_ = parts;
 
   auto linkStart = Clock::now();
   auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
@@ -235,7 +294,10 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   add("lode_x_let", reinterpret_cast<void*>(cb.let));
   add("lode_x_measure", reinterpret_cast<void*>(cb.measure));
   if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return fail(std::move(e));
-  if (auto e = (*jit)->addObjectFile(llvm::MemoryBuffer::getMemBufferCopy(*object, "lode_agreement.o"))) return fail(std::move(e));
+  for (uint32_t part = 0; part < parts; ++part) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(objects[part], fmt::format("lode_agreement_{}.o", part));
+    if (auto e = (*jit)->addObjectFile(std::move(buffer))) return fail(std::move(e));
+  }
 
   out->fns_.assign(p.nodes.size(), nullptr);
   // One lookup for all functions: the object is linked once, not once per symbol.

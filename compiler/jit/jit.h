@@ -97,11 +97,13 @@ class CompiledProgram {
   MeasuresFn measures() const { return measures_; }
   uint32_t maxSlots() const { return maxSlots_; }  // locals the measures function may use
   bool fromCache() const { return fromCache_; }
-  // Where compile time went, in milliseconds (generate IR, optimise, emit machine code, link): timing
-  // for benchmarks only, no amount flows through it.
+  // Where compile time went, in milliseconds (generate IR, optimise, emit machine code: each summed
+  // over the partitions, which run in parallel; link): timing for benchmarks only, no amount flows
+  // through it.
   struct Phases { double generate = 0, optimise = 0, emit = 0, link = 0; };
   const Phases& phases() const { return phases_; }  // the machine code was loaded, not generated
   const std::string& cacheKey() const { return key_; }
+  uint32_t partitions() const { return parts_; }  // modules compiled in parallel (codegen.h)
 
  private:
   CompiledProgram() = default;
@@ -112,6 +114,7 @@ class CompiledProgram {
   MeasuresFn measures_ = nullptr;
   uint32_t maxSlots_ = 0;
   bool fromCache_ = false;
+  uint32_t parts_ = 1;
   Phases phases_;
   std::string key_;
 };
