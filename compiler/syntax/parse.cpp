@@ -154,7 +154,46 @@ class GuardedParser : public lode_gen::LodeParser {
 
  private:
   struct Depth {
-    size_t rules = 0, exprs = 0;
+    uint32_t rules = 0, exprs = 0;
+  };
+  // Depth per announced context, by address: open addressing (no allocation per entry, unlike
+  // std::unordered_map; this is looked up on every rule invocation). Contexts live as long as the
+  // parser, so an address is never reused during a parse.
+  class DepthTable {
+   public:
+    const Depth* find(const void* key) const {
+      for (size_t i = slot(key);; i = (i + 1) & (slots_.size() - 1)) {
+        if (slots_[i].key == key) return &slots_[i].depth;
+        if (!slots_[i].key) return nullptr;
+      }
+    }
+    void put(const void* key, Depth d) {
+      if (2 * (used_ + 1) > slots_.size()) grow();
+      size_t i = slot(key);
+      while (slots_[i].key && slots_[i].key != key) i = (i + 1) & (slots_.size() - 1);
+      if (!slots_[i].key) ++used_;
+      slots_[i] = {key, d};
+    }
+
+   private:
+    struct Slot {
+      const void* key = nullptr;
+      Depth depth;
+    };
+    size_t slot(const void* key) const {
+      return size_t((uint64_t(uintptr_t(key)) * 0x9E3779B97F4A7C15ull) >> (64 - bits_));
+    }
+    void grow() {
+      std::vector<Slot> old = std::move(slots_);
+      ++bits_;
+      slots_.assign(size_t(1) << bits_, Slot{});
+      used_ = 0;
+      for (const Slot& s : old)
+        if (s.key) put(s.key, s.depth);
+    }
+    unsigned bits_ = 10;
+    std::vector<Slot> slots_ = std::vector<Slot>(size_t(1) << 10);
+    size_t used_ = 0;
   };
   // Every node above a rule context is a rule context (terminals are leaves): no dynamic_cast.
   static bool isExpr(const antlr4::tree::ParseTree* t) {
@@ -163,21 +202,20 @@ class GuardedParser : public lode_gen::LodeParser {
   void track(antlr4::ParserRuleContext* ctx) {
     Depth d{1, isExpr(ctx) ? 1u : 0u};
     for (antlr4::tree::ParseTree* p = ctx->parent; p; p = p->parent) {
-      auto it = depth_.find(p);
-      if (it != depth_.end()) {
-        d.rules += it->second.rules;
-        d.exprs += it->second.exprs;
+      if (const Depth* known = depth_.find(p)) {
+        d.rules += known->rules;
+        d.exprs += known->exprs;
         break;
       }
       ++d.rules;
       if (isExpr(p)) ++d.exprs;
     }
-    depth_[ctx] = d;
+    depth_.put(ctx, d);
     // An expression nested n levels deep is n + 1 nested `expr` invocations: the syntax stage's own
     // count (AstBuilder) reports exactly at kMaxNesting; this one only catches what never gets there.
     if (d.exprs > limits::kMaxNesting + 2 || d.rules > limits::kMaxRuleDepth) throw TooDeep{getCurrentToken()};
   }
-  std::unordered_map<const antlr4::tree::ParseTree*, Depth> depth_;
+  DepthTable depth_;
 };
 
 // ANTLR's input stream (the text as code points, without a leading byte order mark), letting the
