@@ -27,11 +27,16 @@ struct Failure {
 };
 
 using Val = jit::Slot;
+constexpr uint8_t kScopeUnknown = 0, kScopeOut = 1, kScopeIn = 2;
 
 // Per-thread buffers an evaluation reuses, so pricing a shipment allocates nothing once warm.
 struct Scratch {
   std::vector<Val> globals, locals;
-  std::vector<uint8_t> globalState, blockFired;
+  // Per shipment, reset with one memset: top-level value states, fired blocks, scope answers.
+  std::vector<uint8_t> states;
+  uint8_t* globalState = nullptr;
+  uint8_t* blockFired = nullptr;
+  uint8_t* scopeState = nullptr;
 };
 Scratch& scratch() {
   thread_local Scratch s;
@@ -53,15 +58,19 @@ class Frame : public jit::FrameView {
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset.
     if (scratch_.globals.size() < p.defs.size()) scratch_.globals.resize(p.defs.size());
-    scratch_.globalState.assign(p.defs.size(), 0);
-    scratch_.blockFired.assign(p.blocks.size(), 0);
+    size_t states = p.defs.size() + p.blocks.size() + p.scopes.size();
+    if (scratch_.states.size() < states) scratch_.states.resize(states);
+    std::fill_n(scratch_.states.data(), states, uint8_t(0));  // 0: not computed, not fired, unknown
+    scratch_.globalState = scratch_.states.data();
+    scratch_.blockFired = scratch_.globalState + p.defs.size();
+    scratch_.scopeState = scratch_.blockFired + p.blocks.size();
     // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
     // room for the largest measure.
     if (measuresFn_ && scratch_.locals.size() < compiled->maxSlots()) scratch_.locals.resize(compiled->maxSlots());
     values = r.values.data();
     globals = scratch_.globals.data();
-    globalState = scratch_.globalState.data();
-    blockFired = scratch_.blockFired.data();
+    globalState = scratch_.globalState;
+    blockFired = scratch_.blockFired;
     locals = scratch_.locals.data();
   }
 
@@ -148,6 +157,7 @@ class Frame : public jit::FrameView {
   void runQuota(uint32_t mi, const ir::Measure& m);
   void runStmts(uint32_t mi, const ir::Measure& m, uint8_t section);
   bool inScope(int scope, uint32_t pos);
+  bool scopeHolds(int scope, uint32_t pos);
   bool applies(const std::vector<int>& scopes, int when, uint32_t pos, uint32_t clause);
   void runMeasure(uint32_t mi);
   bool runOriginRules();  // false when one failed (its error recorded)
@@ -168,6 +178,7 @@ class Frame : public jit::FrameView {
   // The last ownership share computed: clauses often ask the same question (origin rule, measure).
   struct { const std::string* entity = nullptr; uint32_t group = 0; int64_t share = 0; } lastShare_;
   rt::FieldValue classified_[2];    // mineral and node filled by an HS classification
+  bool originSettled_ = false;      // the origin rules have run: scope answers can be kept
   const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
   const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
   std::string jitDetail_;           // detail of the last error a callback returned
@@ -449,6 +460,16 @@ std::string Frame::show(uint32_t node, Val v) const {
 }
 
 bool Frame::inScope(int si, uint32_t pos) {
+  // Once the origin is settled (the measures), a scope's answer is the same for every clause on it:
+  // it depends on the shipment, the origin, the date and top-level values only. Errors are not kept.
+  uint8_t& known = scratch_.scopeState[size_t(si)];
+  if (known != kScopeUnknown) return known == kScopeIn;
+  bool in = scopeHolds(si, pos);
+  if (originSettled_) known = in ? kScopeIn : kScopeOut;
+  return in;
+}
+
+bool Frame::scopeHolds(int si, uint32_t pos) {
   const ir::Scope& s = p_.scopes[si];
   auto member = [&](int fi, const std::vector<int>& allowed, const std::vector<int>& groups) {
     if (allowed.empty() && groups.empty()) return true;
@@ -575,6 +596,7 @@ void Frame::classify() {
 
 // One measure in program order: shadowed, not applicable, applied, or failed.
 void Frame::measureStep(uint32_t mi) {
+  originSettled_ = true;  // measures run after the origin rules, natively or here
   const ir::Measure& m = p_.measures[mi];
   if (m.block >= 0 && p_.blocks[m.block].kind == "first" && blockFired[m.block]) {
     if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);

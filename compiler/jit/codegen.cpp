@@ -160,6 +160,7 @@ class Codegen {
   void begin(llvm::Function* f) {
     f->addFnAttr(llvm::Attribute::NoInline);
     f->addFnAttr(llvm::Attribute::NoUnwind);
+    clauseBody_ = false;
     fn_ = f;
     frame_ = f->getArg(0);
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
@@ -172,6 +173,7 @@ class Codegen {
   llvm::Function* originRules() {
     begin(llvm::Function::Create(llvm::FunctionType::get(i32_, {ptr_}, false), llvm::Function::InternalLinkage,
                                  "lode_origin_rules", m_));
+    clauseBody_ = true;
     for (uint32_t i = 0; i < p_.originRules.size(); ++i) {
       const ir::OriginRule& o = p_.originRules[i];
       auto* next = block("next_rule"), *fail = block("rule_failed");
@@ -295,6 +297,7 @@ class Codegen {
   // (mineral, node, where), condition; lets, duty lines (rounded per line when declared), outcomes.
   // Any error drops what the measure added and records the error; the next measure runs regardless.
   void measure(uint32_t mi) {
+    clauseBody_ = true;
     const ir::Measure& m = p_.measures[mi];
     auto* next = block("next_measure");
     if (m.block >= 0 && p_.blocks[size_t(m.block)].kind == "first") {
@@ -439,6 +442,26 @@ class Codegen {
     return any;
   }
 
+  // A callback node whose first step is reading a shipment field (owned_share of an entity field, a
+  // text field compared with a constant, as the executor's absentFieldRead): when that field is
+  // absent and has no default the answer is E0004, known here without the call. Only in clause
+  // bodies, whose failure report names the field through field_.
+  llvm::Value* callbackNode(uint32_t idx, const ir::Node& n, llvm::BasicBlock* fail) {
+    const uint32_t* k = p_.kidsOf(n);
+    bool readsFirst = n.op == Op::OwnedShare || ((n.op == Op::Eq || n.op == Op::Ne) && p_.nodes[k[1]].op == Op::Const);
+    const ir::Node* f = readsFirst ? &p_.nodes[k[0]] : nullptr;
+    if (!clauseBody_ || !f || f->op != Op::Field || f->a == ir::kFieldMineral || f->a == ir::kFieldNode || p_.hasDefault[f->a])
+      return viaCallback(idx, fail);
+    llvm::Value* cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), f->a * sizeof(rt::FieldValue));
+    auto* absent = block("field_absent"), *present = block("field_present");
+    b_.CreateCondBr(b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0)), present, absent);
+    b_.SetInsertPoint(absent);
+    b_.CreateStore(c32(int64_t(f->a)), field_);
+    raise(rt::ErrCode::MissingField, f->pos, fail);
+    b_.SetInsertPoint(present);
+    return viaCallback(idx, fail);
+  }
+
   // Evaluates node idx through the executor's callback (also the cold path of inline reads that
   // fail: the executor then builds the error with its detail).
   llvm::Value* viaCallback(uint32_t idx, llvm::BasicBlock* fail) {
@@ -499,7 +522,7 @@ class Codegen {
   // Evaluates node idx; on error branches to fail with the packed error.
   llvm::Value* gen(uint32_t idx, llvm::BasicBlock* fail) {
     const ir::Node& n = p_.nodes[idx];
-    if (!inlineOp(p_, n)) return viaCallback(idx, fail);
+    if (!inlineOp(p_, n)) return callbackNode(idx, n, fail);
     const uint32_t* k = p_.kidsOf(n);
     switch (n.op) {
       case Op::Const: return c64(n.imm);
@@ -638,6 +661,7 @@ class Codegen {
         failPhi(fail)->addIncoming(err, b_.GetInsertBlock());
         b_.CreateCondBr(missing, fallback, fail);
         b_.SetInsertPoint(fallback);
+        if (clauseBody_) b_.CreateStore(c32(-1), field_);  // handled: no longer the clause's missing field
         llvm::Value* fv = n.op == Op::Present ? c64(0) : gen(k[1], fail);
         llvm::BasicBlock* fbEnd = b_.GetInsertBlock();
         b_.CreateBr(done);
@@ -724,7 +748,8 @@ class Codegen {
   struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
-  bool inMeasures_ = false;       // generating the measures function (never inside a quota part)
+  bool inMeasures_ = false;
+  bool clauseBody_ = false;       // generating a measure or origin rule body (field_ is reported)       // generating the measures function (never inside a quota part)
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::Value* tmp_ = nullptr;
