@@ -412,12 +412,16 @@ class Codegen {
         b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, locals), ptr_), s.slot * sizeof(Slot) + offsetof(Slot, i)));
       }
     } else if (s.kind == ir::Stmt::Duty) {
-      llvm::Value* amount = gen(uint32_t(s.value), fail);
+      // `rate of base`: the rate and the base are the amount's own operands, evaluated once, in the
+      // order the amount evaluates them (so the first error is the same).
       llvm::Value* rate = c64(0), *base = c64(0);
       if (s.rate >= 0) {
         rate = gen(uint32_t(s.rate), fail);
         base = gen(uint32_t(s.base), fail);
+        known_ = {{uint32_t(s.rate), rate}, {uint32_t(s.base), base}};
       }
+      llvm::Value* amount = gen(uint32_t(s.value), fail);
+      known_.clear();
       llvm::Value* rounded = amount;
       if (p_.rounding.declared && p_.rounding.perLine)
         rounded = callRt(round_, {amount, c64(p_.rounding.quantum), c64(int64_t(p_.rounding.mode))}, s.pos, fail);
@@ -521,6 +525,8 @@ class Codegen {
 
   // Evaluates node idx; on error branches to fail with the packed error.
   llvm::Value* gen(uint32_t idx, llvm::BasicBlock* fail) {
+    for (const auto& [node, value] : known_)
+      if (node == idx) return value;
     const ir::Node& n = p_.nodes[idx];
     if (!inlineOp(p_, n)) return callbackNode(idx, n, fail);
     const uint32_t* k = p_.kidsOf(n);
@@ -749,7 +755,8 @@ class Codegen {
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
   bool inMeasures_ = false;
-  bool clauseBody_ = false;       // generating a measure or origin rule body (field_ is reported)       // generating the measures function (never inside a quota part)
+  bool clauseBody_ = false;
+  std::vector<std::pair<uint32_t, llvm::Value*>> known_;  // nodes already evaluated in this statement       // generating a measure or origin rule body (field_ is reported)       // generating the measures function (never inside a quota part)
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::Value* tmp_ = nullptr;
