@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <random>
@@ -106,5 +107,83 @@ measure m "Art. 1" { duty: 3 % of value }
   REQUIRE(b);
   CHECK(a->cacheKey() != b->cacheKey());
   std::error_code ec;
+  std::filesystem::remove_all(cache, ec);
+}
+
+TEST_CASE("jit: a large agreement is compiled as several modules in parallel, prices like the interpreter and caches every module") {
+  // 200 measures on one scope: more than one partition (codegen.h partitionCount).
+  std::string text = "agreement \"parts\" { currency USD\n rounding half_even to 0.01 USD per line\n in force from 2027-01-01 }\n"
+                     "use std.countries\nuse std.groups\nuse std.minerals\nregistry facilities: ownership\n"
+                     "scope g = graphite at processed where hs in [2504.10, 3801.90]\n"
+                     "schedule phase: % = step { 2027-01-01: 70 %, 2029-01-01: 100 % }\n";
+  for (int i = 0; i < 200; ++i)
+    text += "measure m" + std::to_string(i) + " \"Art. " + std::to_string(i) + "\" on g when origin not in USMCA and " +
+            "(owned_share(facility, FEOC) otherwise 0 %) < 25 % {\n  let floor_price = phase * " + std::to_string(1000 + i) +
+            " USD/t\n  duty when unit_price < floor_price: (floor_price - unit_price) * quantity\n  duty: " +
+            std::to_string(i % 50) + " % of value\n}\n";
+  auto c = compileAgreement(text);
+  REQUIRE(c->program);
+  const ir::Program& p = *c->program;
+  std::string cache = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_jit_parts_" +
+                      std::to_string(std::random_device{}());
+  jit::CompileOptions opts;
+  opts.level = jit::OptLevel::Quick;
+  opts.cacheDir = cache;
+  std::string error;
+  auto built = jit::CompiledProgram::compile(p, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(built, error);
+  CHECK(built->partitions() > 1);
+  CHECK_FALSE(built->fromCache());
+
+  auto enumIndex = [&](int field, const char* name) {
+    const auto& values = p.shipment.fields[size_t(field)].enumValues;
+    return int64_t(std::find(values.begin(), values.end(), name) - values.begin());
+  };
+  interp::Interpreter reference(p), native(p, built.get());
+  interp::Inputs in;
+  std::mt19937 rng(7);
+  size_t lines = 0;
+  for (int k = 0; k < 50; ++k) {
+    rt::Record rec;
+    rec.values.resize(p.shipment.fields.size());
+    auto set = [&](int f, int64_t v) { rec.values[size_t(f)].present = true; rec.values[size_t(f)].i = v; };
+    set(ir::kFieldDate, rt::daysFromCivil(2027 + int(rng() % 4), 3, 1));
+    set(ir::kFieldOrigin, k % 3 == 0 ? rt::countryCode('U', 'S') : rt::countryCode('C', 'N'));
+    const char* hs = k % 5 == 0 ? "8507600000" : "2504100000";
+    rec.values[ir::kFieldHs].present = true;
+    rec.values[ir::kFieldHs].s = hs;
+    rec.values[ir::kFieldHs].i = rt::hsKey(hs);
+    set(ir::kFieldMineral, enumIndex(ir::kFieldMineral, "graphite"));
+    set(ir::kFieldNode, enumIndex(ir::kFieldNode, "processed"));
+    set(ir::kFieldQuantity, int64_t(1 + rng() % 50) * rt::kOne);
+    set(ir::kFieldValue, int64_t(rng() % 400000) * rt::kOne);
+    rt::Assessment a, b;
+    reference.evaluate(rec, in, a);
+    native.evaluate(rec, in, b);
+    CAPTURE(k);
+    REQUIRE(a.errors.size() == b.errors.size());
+    CHECK(a.total == b.total);
+    REQUIRE(a.lines.size() == b.lines.size());
+    lines += a.lines.size();
+    for (size_t l = 0; l < a.lines.size(); ++l) {
+      CHECK(a.lines[l].measure == b.lines[l].measure);
+      CHECK(a.lines[l].rounded == b.lines[l].rounded);
+    }
+  }
+  CHECK(lines > 1000);  // most shipments are in scope: every partition's measures ran
+
+  auto loaded = jit::CompiledProgram::compile(p, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(loaded, error);
+  CHECK(loaded->fromCache());
+  CHECK(loaded->partitions() == built->partitions());
+  // One missing module and the whole agreement is compiled again (and cached again).
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(cache, ec)) {
+    std::filesystem::remove(entry.path(), ec);
+    break;
+  }
+  auto rebuilt = jit::CompiledProgram::compile(p, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(rebuilt, error);
+  CHECK_FALSE(rebuilt->fromCache());
   std::filesystem::remove_all(cache, ec);
 }
