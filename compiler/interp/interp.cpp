@@ -121,7 +121,9 @@ class Frame : public jit::FrameView {
   void measureStep(uint32_t mi);
 
  private:
-  [[noreturn]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) { throw Failure{c, pos, std::move(detail)}; }
+  [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) {
+    throw Failure{c, pos, std::move(detail)};
+  }
   // A callback's error goes back to compiled code packed; its detail waits here for the error to come
   // out of the compiled code (the same packed value), or to be handled there by `otherwise`.
   uint64_t keepDetail(const Failure& f) {
@@ -146,6 +148,8 @@ class Frame : public jit::FrameView {
     return evalNode(idx);
   }
   Val evalNode(uint32_t idx);
+  [[gnu::noinline]] Val evalRare(const ir::Node& n, const uint32_t* k);
+  [[gnu::noinline]] int compareText(Val a, Val b) const { return (a.s ? *a.s : std::string()).compare(b.s ? *b.s : std::string()); }
   bool absentFieldRead(uint32_t idx, uint32_t* fieldNode) const;
   Val evalField(const ir::Node& n);
   int64_t evalSeries(const ir::Node& n);
@@ -323,7 +327,7 @@ Val Frame::evalNode(uint32_t idx) {
     case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne: {
       Val a = eval(k[0]), b = eval(k[1]);
       int c = 0;
-      if (Kind(n.b) == Kind::Text || Kind(n.b) == Kind::Hs) c = (a.s ? *a.s : std::string()).compare(b.s ? *b.s : std::string());
+      if (Kind(n.b) == Kind::Text || Kind(n.b) == Kind::Hs) c = compareText(a, b);
       else c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
       bool r = n.op == Op::Lt ? c < 0 : n.op == Op::Le ? c <= 0 : n.op == Op::Gt ? c > 0 : n.op == Op::Ge ? c >= 0 : n.op == Op::Eq ? c == 0 : c != 0;
       return {r, nullptr};
@@ -355,6 +359,20 @@ Val Frame::evalNode(uint32_t idx) {
     }
     case Op::SeriesAgg: return {evalSeries(n), nullptr};
     case Op::Schedule: return {evalSchedule(n), nullptr};
+    case Op::DaysBetween: {
+      int64_t d = eval(k[1]).i - eval(k[0]).i;
+      return {d * rt::kOne, nullptr};
+    }
+    default: return evalRare(n, k);
+  }
+  fail(ErrCode::InvalidValue, n.pos, "unknown IR operation");
+}
+
+// The operations that read run-time data or catch failures: out of evalNode, so that the common
+// arithmetic keeps a small stack frame and no exception landing pads.
+Val Frame::evalRare(const ir::Node& n, const uint32_t* k) {
+  int64_t out = 0;
+  switch (n.op) {
     case Op::RegLookup:
     case Op::RegHas: {
       Val key = eval(k[0]);
@@ -412,10 +430,6 @@ Val Frame::evalNode(uint32_t idx) {
         return eval(k[1]);
       }
     }
-    case Op::DaysBetween: {
-      int64_t d = eval(k[1]).i - eval(k[0]).i;
-      return {d * rt::kOne, nullptr};
-    }
     case Op::Present: {
       uint32_t missingAt = 0;
       if (absentFieldRead(k[0], &missingAt)) return {0, nullptr};
@@ -438,6 +452,7 @@ Val Frame::evalNode(uint32_t idx) {
       if (moved < rt::kMinDate || moved > rt::kMaxDate) fail(ErrCode::OutOfRange, n.pos, "date outside 0001-01-01..9999-12-31");
       return {moved, nullptr};
     }
+    default: break;
   }
   fail(ErrCode::InvalidValue, n.pos, "unknown IR operation");
 }
