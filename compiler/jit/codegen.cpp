@@ -166,6 +166,8 @@ class Codegen {
     b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", f));
     tmp_ = b_.CreateAlloca(i64_, nullptr, "tmp");
     field_ = b_.CreateAlloca(i32_, nullptr, "field");
+    entryEnd_ = llvm::cast<llvm::Instruction>(field_);
+    entryLoads_.clear();
   }
 
   // `int32_t lode_origin_rules(ptr frame)`: each rule that applies sets the origin, the next sees it;
@@ -378,11 +380,11 @@ class Codegen {
       raise(rt::ErrCode::MissingField, pos, fail);
       b_.SetInsertPoint(present);
       llvm::Value* v = at(cell, offsetof(rt::FieldValue, i), i64_);
-      llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
-      for (int a : allowed) any = b_.CreateOr(any, b_.CreateICmpEQ(v, c64(a)));
-      for (int g : groups) any = b_.CreateOr(any, memberOf(v, uint32_t(g)));
+      llvm::Value* any = nullptr;
+      for (int a : allowed) orInto(any, b_.CreateICmpEQ(v, c64(a)));
+      for (int g : groups) orInto(any, memberOf(v, uint32_t(g)));
       auto* ok = block("scope_member");
-      b_.CreateCondBr(any, ok, miss);
+      b_.CreateCondBr(orFalse(any), ok, miss);
       b_.SetInsertPoint(ok);
     };
     member(ir::kFieldMineral, offsetof(FrameView, mineral), s.minerals, s.mineralGroups);
@@ -436,14 +438,14 @@ class Codegen {
   // Membership of value v in group g on the entry date, unrolled.
   llvm::Value* memberOf(llvm::Value* v, uint32_t g) {
     llvm::Value* date = view(offsetof(FrameView, date), i64_);
-    llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+    llvm::Value* any = nullptr;
     for (const auto& m : p_.groups[g].members) {
       llvm::Value* hit = b_.CreateICmpEQ(v, c64(m.country));
       if (m.from > rt::kMinDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(c64(m.from), date));
       if (m.until < rt::kMaxDate) hit = b_.CreateAnd(hit, b_.CreateICmpSLE(date, c64(m.until)));
-      any = b_.CreateOr(any, hit);
+      orInto(any, hit);
     }
-    return any;
+    return orFalse(any);
   }
 
   // A callback node whose first step is reading a shipment field (owned_share of an entity field, a
@@ -475,9 +477,28 @@ class Codegen {
 
 
   // Loads a member of the FrameView (offsets from the C++ struct itself), or stores one.
-  llvm::Value* view(size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
-  void setView(size_t offset, llvm::Value* v) { b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset)); }
-  llvm::Value* at(llvm::Value* base, size_t offset, llvm::Type* t) { return b_.CreateLoad(t, b_.CreateConstInBoundsGEP1_64(i8_, base, offset)); }
+  // Members that do not change while generated code runs are loaded once, in the entry block.
+  llvm::Value* view(size_t offset, llvm::Type* t) {
+    bool fixed = offset == offsetof(FrameView, values) || offset == offsetof(FrameView, mineral) ||
+                 offset == offsetof(FrameView, node) || offset == offsetof(FrameView, globals) ||
+                 offset == offsetof(FrameView, globalState) || offset == offsetof(FrameView, blockFired) ||
+                 offset == offsetof(FrameView, date);
+    if (!fixed) return b_.CreateLoad(t, member(offset));
+    for (const auto& [off, v] : entryLoads_)
+      if (off == offset) return v;
+    llvm::IRBuilder<> entry(entryEnd_->getParent(), std::next(entryEnd_->getIterator()));
+    llvm::Value* v = entry.CreateLoad(t, entry.CreateConstInBoundsGEP1_64(i8_, frame_, offset));
+    entryLoads_.push_back({offset, v});
+    return v;
+  }
+  llvm::Value* member(size_t offset) { return offset ? b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset) : frame_; }
+  void setView(size_t offset, llvm::Value* v) { b_.CreateStore(v, member(offset)); }
+  llvm::Value* at(llvm::Value* base, size_t offset, llvm::Type* t) {
+    return b_.CreateLoad(t, offset ? b_.CreateConstInBoundsGEP1_64(i8_, base, offset) : base);
+  }
+  // any | x, where a null `any` is false (no `or false` for LLVM to fold away).
+  void orInto(llvm::Value*& any, llvm::Value* x) { any = any ? b_.CreateOr(any, x) : x; }
+  llvm::Value* orFalse(llvm::Value* any) { return any ? any : llvm::ConstantInt::getFalse(ctx_); }
 
   // `fast` when `cond` holds, else the callback for idx; merged.
   llvm::Value* orCallback(llvm::Value* cond, llvm::Value* fast, uint32_t idx, llvm::BasicBlock* fail) {
@@ -559,12 +580,12 @@ class Codegen {
         llvm::Value* key = at(cell, offsetof(rt::FieldValue, i), i64_);
         llvm::Value* usable = b_.CreateAnd(b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0)),
                                            b_.CreateICmpSGT(key, c64(0)));
-        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
+        llvm::Value* any = nullptr;
         for (const std::string& pre : p_.strLists[n.a]) {
           rt::HsRange r = rt::hsPrefixRange(pre);  // lo <= key < hi as one unsigned comparison
-          any = b_.CreateOr(any, b_.CreateICmpULT(b_.CreateSub(key, c64(r.lo)), c64(r.hi - r.lo)));
+          orInto(any, b_.CreateICmpULT(b_.CreateSub(key, c64(r.lo)), c64(r.hi - r.lo)));
         }
-        return orCallback(usable, b_.CreateZExt(any, i64_), idx, fail);
+        return orCallback(usable, b_.CreateZExt(orFalse(any), i64_), idx, fail);
       }
       case Op::Schedule: return schedule(idx, n, fail);
       case Op::UnitPrice: {
@@ -614,9 +635,9 @@ class Codegen {
       }
       case Op::InList: {
         llvm::Value* v = gen(k[0], fail);
-        llvm::Value* any = llvm::ConstantInt::getFalse(ctx_);
-        for (uint32_t j = 1; j < n.kidsCount; ++j) any = b_.CreateOr(any, b_.CreateICmpEQ(v, gen(k[j], fail)));
-        return b_.CreateZExt(any, i64_);
+        llvm::Value* any = nullptr;
+        for (uint32_t j = 1; j < n.kidsCount; ++j) orInto(any, b_.CreateICmpEQ(v, gen(k[j], fail)));
+        return b_.CreateZExt(orFalse(any), i64_);
       }
       case Op::Not: return b_.CreateZExt(b_.CreateICmpEQ(gen(k[0], fail), c64(0)), i64_);
       case Op::And:
@@ -659,10 +680,13 @@ class Codegen {
         b_.SetInsertPoint(handler);
         llvm::Value* err = errorAt(handler);
         llvm::Value* code = b_.CreateLShr(err, 32);
-        llvm::Value* missing = llvm::ConstantInt::getFalse(ctx_);
+        // The missing-data codes as one bit test (codes are small: < 64).
+        uint64_t mask = 0;
         for (auto c : {rt::ErrCode::MissingObservation, rt::ErrCode::MissingField, rt::ErrCode::NoRegistryRow,
                        rt::ErrCode::ScheduleNotInEffect})
-          missing = b_.CreateOr(missing, b_.CreateICmpEQ(code, c64(int64_t(c))));
+          mask |= uint64_t(1) << unsigned(c);
+        llvm::Value* bit = b_.CreateShl(c64(1), b_.CreateAnd(code, c64(63)));
+        llvm::Value* missing = b_.CreateAnd(b_.CreateICmpULT(code, c64(64)), b_.CreateICmpNE(b_.CreateAnd(bit, c64(int64_t(mask))), c64(0)));
         auto* fallback = block("fallback");
         failPhi(fail)->addIncoming(err, b_.GetInsertBlock());
         b_.CreateCondBr(missing, fallback, fail);
@@ -756,6 +780,8 @@ class Codegen {
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
   bool inMeasures_ = false;
   bool clauseBody_ = false;
+  llvm::Instruction* entryEnd_ = nullptr;                      // loads of fixed members go after it
+  std::vector<std::pair<size_t, llvm::Value*>> entryLoads_;    // ... and are reused
   std::vector<std::pair<uint32_t, llvm::Value*>> known_;  // nodes already evaluated in this statement       // generating a measure or origin rule body (field_ is reported)       // generating the measures function (never inside a quota part)
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
