@@ -824,8 +824,13 @@ std::vector<uint32_t> compiledRoots(const ir::Program& p) {
       if (!executorScope[size_t(s)]) mark(p.scopes[size_t(s)].where);
   }
   std::vector<uint32_t> roots;
+  // A lone read (a constant, field, local, origin or top-level value) is as quick for the executor to
+  // do itself as to call a function for.
+  auto leaf = [&](const ir::Node& n) {
+    return n.op == Op::Const || n.op == Op::Field || n.op == Op::Local || n.op == Op::Origin || n.op == Op::Global;
+  };
   for (size_t i = 0; i < p.nodes.size(); ++i)
-    if (inl[i] && !parentInline[i] && p.nodes[i].op != Op::Const && !measuresOnly[i]) roots.push_back(uint32_t(i));
+    if (inl[i] && !parentInline[i] && !leaf(p.nodes[i]) && !measuresOnly[i]) roots.push_back(uint32_t(i));
 
   return roots;
 }
