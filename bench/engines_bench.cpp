@@ -156,8 +156,10 @@ struct CApi {
   }
 };
 
-void BM_CApiE1PerShipment(benchmark::State& state) {
-  static CApi api;
+// One shipment per call through the C ABI, round-robin over `rows`: fill(s, i) sets row i's cells on
+// the reused shipment, then it is priced.
+template <typename Fill>
+void priceOneAtATime(benchmark::State& state, const CApi& api, size_t rows, Fill fill) {
   lode_shipment* s = nullptr;
   lode_result* r = nullptr;
   lode_shipment_new(api.a, &s);
@@ -165,14 +167,21 @@ void BM_CApiE1PerShipment(benchmark::State& state) {
   size_t i = 0;
   for (auto _ : state) {
     lode_shipment_clear(s);
-    for (const auto& [field, cell] : api.rows[i]) lode_shipment_set(s, field, cell.c_str(), nullptr, 0);
+    fill(s, i);
     lode_price(api.a, api.in, s, r);
     benchmark::DoNotOptimize(lode_result_ok(r));
-    if (++i == api.rows.size()) i = 0;
+    if (++i == rows) i = 0;
   }
   lode_result_free(r);
   lode_shipment_free(s);
   state.SetItemsProcessed(state.iterations());
+}
+
+void BM_CApiE1PerShipment(benchmark::State& state) {
+  static CApi api;
+  priceOneAtATime(state, api, api.rows.size(), [&](lode_shipment* s, size_t i) {
+    for (const auto& [field, cell] : api.rows[i]) lode_shipment_set(s, field, cell.c_str(), nullptr, 0);
+  });
 }
 BENCHMARK(BM_CApiE1PerShipment);
 
@@ -294,13 +303,7 @@ void BM_CApiE1TypedPerShipment(benchmark::State& state) {
   static E1 e1;
   const size_t rows = e1.shipments.size();
   CApiTyped typed(api, e1, rows);
-  lode_shipment* s = nullptr;
-  lode_result* r = nullptr;
-  lode_shipment_new(api.a, &s);
-  lode_result_new(&r);
-  size_t i = 0;
-  for (auto _ : state) {
-    lode_shipment_clear(s);
+  priceOneAtATime(state, api, rows, [&](lode_shipment* s, size_t i) {
     for (const auto& c : typed.cols) {
       if (!c.present[i]) continue;
       switch (c.kind) {
@@ -314,13 +317,7 @@ void BM_CApiE1TypedPerShipment(benchmark::State& state) {
         default: break;
       }
     }
-    lode_price(api.a, api.in, s, r);
-    benchmark::DoNotOptimize(lode_result_ok(r));
-    if (++i == rows) i = 0;
-  }
-  lode_result_free(r);
-  lode_shipment_free(s);
-  state.SetItemsProcessed(state.iterations());
+  });
 }
 BENCHMARK(BM_CApiE1TypedPerShipment);
 

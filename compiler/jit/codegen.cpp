@@ -200,22 +200,19 @@ class Codegen {
 
   // `uint64_t lode_global_<g>(ptr frame)`: computes top-level value g into the frame's globals and
   // marks it done (state 2), as the executor does; 0 or the packed error.
-  llvm::Function* globalFn(uint32_t g) {
-    std::string name = "lode_global_" + std::to_string(g);
-    if (llvm::Function* f = m_.getFunction(name)) return f;
-    auto* f = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_}, false), llvm::Function::InternalLinkage, name, m_);
-    pending_.push_back({false, g, f});
-    return f;
-  }
+  llvm::Function* globalFn(uint32_t g) { return helperFn(false, g); }
 
   // `uint64_t lode_scope_<s>(ptr frame)`, shared by the clauses on scope s: 0 outside, 1 inside,
   // 2 + field when a scope field is absent (the caller adds its clause's position), else the packed
   // error of the `where` condition.
-  llvm::Function* scopeFn(uint32_t si) {
-    std::string name = "lode_scope_" + std::to_string(si);
+  llvm::Function* scopeFn(uint32_t si) { return helperFn(true, si); }
+
+  // Declares a helper on first use; its body is generated once the clauses are (pending_).
+  llvm::Function* helperFn(bool scope, uint32_t index) {
+    std::string name = (scope ? "lode_scope_" : "lode_global_") + std::to_string(index);
     if (llvm::Function* f = m_.getFunction(name)) return f;
     auto* f = llvm::Function::Create(llvm::FunctionType::get(i64_, {ptr_}, false), llvm::Function::InternalLinkage, name, m_);
-    pending_.push_back({true, si, f});
+    pending_.push_back({scope, index, f});
     return f;
   }
   void scopeBody(uint32_t si, llvm::Function* f) {

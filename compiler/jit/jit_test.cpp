@@ -16,6 +16,10 @@ namespace {
 std::unique_ptr<Compilation> compileAgreement(const std::string& text) {
   return compileText(LODE_SOURCE_DIR "/tests/lang/good/jit_unit.lode", text);
 }
+// A fresh directory name for an object cache under $TMPDIR.
+std::string tempCacheDir(const char* stem) {
+  return std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/" + stem + std::to_string(std::random_device{}());
+}
 }  // namespace
 
 TEST_CASE("jit: the expressions of an agreement become native functions") {
@@ -72,8 +76,7 @@ measure big "Art. 1" { duty: value * 1000000000 * 1000000000 }
 TEST_CASE("jit: the quick level and the object cache give the same functions; the key follows the program") {
   auto c = compileFile(LODE_SOURCE_DIR "/examples/agreements/graphite_anode_na_indopacific.lode");
   REQUIRE(c->program);
-  std::string cache = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_jit_cache_" +
-                      std::to_string(std::random_device{}());
+  std::string cache = tempCacheDir("lode_jit_cache_");
   jit::CompileOptions opts;
   opts.level = jit::OptLevel::Quick;
   opts.cacheDir = cache;
@@ -128,8 +131,7 @@ TEST_CASE("jit: a large agreement is compiled as several modules in parallel, pr
   auto c = compileAgreement(text);
   REQUIRE(c->program);
   const ir::Program& p = *c->program;
-  std::string cache = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_jit_parts_" +
-                      std::to_string(std::random_device{}());
+  std::string cache = tempCacheDir("lode_jit_parts_");
   jit::CompileOptions opts;
   opts.level = jit::OptLevel::Quick;
   opts.cacheDir = cache;

@@ -143,6 +143,42 @@ static int set_typed_column(const lode_agreement* a, lode_batch* b, int32_t fiel
   return ok;
 }
 
+/* Loads the market, registry and quota files named on the command line into new inputs. Returns 2
+ * on a usage error or an unreadable file (said on stderr); files with bad rows are loaded without
+ * them and set *status to 1. `quiet`: the files were already reported by an earlier load. */
+static int load_inputs(const lode_agreement* a, int argc, char** argv, int quiet, lode_inputs** out, int* status) {
+  char msg[2048];
+  lode_status st = LODE_OK;
+  lode_inputs_new(a, out);
+  for (int i = 3; i + 1 < argc; i += 2) {
+    const char* opt = argv[i];
+    const char* val = argv[i + 1];
+    if (strcmp(opt, "--market") == 0) st = lode_inputs_load_market(*out, val, msg, sizeof msg);
+    else if (strcmp(opt, "--quotas") == 0) st = lode_inputs_load_quotas(*out, val, msg, sizeof msg);
+    else if (strcmp(opt, "--registry") == 0) {
+      char name[256];
+      const char* eq = strchr(val, '=');
+      if (!eq || (size_t)(eq - val) >= sizeof name) { fprintf(stderr, "--registry NAME=FILE\n"); return 2; }
+      memcpy(name, val, (size_t)(eq - val));
+      name[eq - val] = '\0';
+      st = lode_inputs_load_registry(*out, name, eq + 1, msg, sizeof msg);
+    } else if (strcmp(opt, "--stdlib") == 0 || strcmp(opt, "--jit") == 0) {
+      continue;
+    } else {
+      fprintf(stderr, "unknown option %s\n", opt);
+      return 2;
+    }
+    if (st == LODE_ERR_DATA) {
+      if (!quiet) fprintf(stderr, "%s: some rows skipped:\n%s\n", val, msg);
+      *status = 1;
+    } else if (st != LODE_OK) {
+      fprintf(stderr, "%s: %s: %s\n", val, lode_status_text(st), msg);
+      return 2;
+    }
+  }
+  return 0;
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s AGREEMENT.lode DECLARATIONS.csv [--market F] [--registry NAME=F]... [--quotas F] [--stdlib DIR] [--jit CACHE_DIR|-]\n", argv[0]);
@@ -173,30 +209,9 @@ int main(int argc, char** argv) {
   }
 
   lode_inputs* inputs = NULL;
-  lode_inputs_new(agreement, &inputs);
-  char msg[2048];
   int status = 0;
-  for (int i = 3; i + 1 < argc; i += 2) {
-    const char* opt = argv[i];
-    const char* val = argv[i + 1];
-    if (strcmp(opt, "--market") == 0) st = lode_inputs_load_market(inputs, val, msg, sizeof msg);
-    else if (strcmp(opt, "--quotas") == 0) st = lode_inputs_load_quotas(inputs, val, msg, sizeof msg);
-    else if (strcmp(opt, "--registry") == 0) {
-      char name[256];
-      const char* eq = strchr(val, '=');
-      if (!eq || (size_t)(eq - val) >= sizeof name) { fprintf(stderr, "--registry NAME=FILE\n"); return 2; }
-      memcpy(name, val, (size_t)(eq - val));
-      name[eq - val] = '\0';
-      st = lode_inputs_load_registry(inputs, name, eq + 1, msg, sizeof msg);
-    } else if (strcmp(opt, "--stdlib") == 0 || strcmp(opt, "--jit") == 0) {
-      continue;
-    } else {
-      fprintf(stderr, "unknown option %s\n", opt);
-      return 2;
-    }
-    if (st == LODE_ERR_DATA) { fprintf(stderr, "%s: some rows skipped:\n%s\n", val, msg); status = 1; }
-    else if (st != LODE_OK) { fprintf(stderr, "%s: %s: %s\n", val, lode_status_text(st), msg); return 2; }
-  }
+  if (load_inputs(agreement, argc, argv, 0, &inputs, &status) != 0) return 2;
+  char msg[2048];
 
   FILE* f = fopen(argv[2], "r");
   if (!f) { fprintf(stderr, "cannot read %s\n", argv[2]); return 2; }
@@ -270,19 +285,7 @@ int main(int argc, char** argv) {
   /* The same declarations as one columnar batch, with fresh quota balances so both passes start
    * from the same state. */
   lode_inputs* batch_inputs = NULL;
-  lode_inputs_new(agreement, &batch_inputs);
-  for (int i = 3; i + 1 < argc; i += 2) {
-    const char* val = argv[i + 1];
-    if (strcmp(argv[i], "--market") == 0) lode_inputs_load_market(batch_inputs, val, NULL, 0);
-    else if (strcmp(argv[i], "--quotas") == 0) lode_inputs_load_quotas(batch_inputs, val, NULL, 0);
-    else if (strcmp(argv[i], "--registry") == 0) {
-      char name[256];
-      const char* eq = strchr(val, '=');
-      memcpy(name, val, (size_t)(eq - val));
-      name[eq - val] = '\0';
-      lode_inputs_load_registry(batch_inputs, name, eq + 1, NULL, 0);
-    }
-  }
+  load_inputs(agreement, argc, argv, 1, &batch_inputs, &status);
   lode_batch* batch = NULL;
   lode_batch_new(agreement, rows, &batch);
   for (int c = 0; c < ncols; ++c)
@@ -306,19 +309,7 @@ int main(int argc, char** argv) {
    * bools, decimals written in the field's own unit); the others stay text. Fresh inputs again. */
   lode_inputs_free(batch_inputs);
   batch_inputs = NULL;
-  lode_inputs_new(agreement, &batch_inputs);
-  for (int i = 3; i + 1 < argc; i += 2) {
-    const char* val = argv[i + 1];
-    if (strcmp(argv[i], "--market") == 0) lode_inputs_load_market(batch_inputs, val, NULL, 0);
-    else if (strcmp(argv[i], "--quotas") == 0) lode_inputs_load_quotas(batch_inputs, val, NULL, 0);
-    else if (strcmp(argv[i], "--registry") == 0) {
-      char name[256];
-      const char* eq = strchr(val, '=');
-      memcpy(name, val, (size_t)(eq - val));
-      name[eq - val] = '\0';
-      lode_inputs_load_registry(batch_inputs, name, eq + 1, NULL, 0);
-    }
-  }
+  load_inputs(agreement, argc, argv, 1, &batch_inputs, &status);
   lode_batch* typed = NULL;
   lode_batch_new(agreement, rows, &typed);
   int typed_columns = 0;
