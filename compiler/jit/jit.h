@@ -75,7 +75,7 @@ inline constexpr uint64_t packError(rt::ErrCode c, uint32_t pos) { return (uint6
 // quick level runs nearly as fast (docs/performance.md) and compiles several times faster.
 enum class OptLevel : uint8_t {
   O2,     // LLVM's O2 module pipeline and its default instruction selection and register allocation
-  Quick,  // SROA, early CSE, instcombine and CFG simplification; fast instruction selection
+  Quick,  // SROA, early CSE and CFG simplification; fast instruction selection
 };
 
 struct CompileOptions {
