@@ -145,7 +145,18 @@ class Frame : public jit::FrameView {
       if (uint64_t e = fns_[idx](this, &v)) fail(ErrCode(e >> 32), uint32_t(e), detailOf(e));
       return {v, nullptr};
     }
-    return evalNode(idx);
+    // The leaves (a third of the nodes evaluated) without a call.
+    const ir::Node& n = p_.nodes[idx];
+    switch (n.op) {
+      case ir::Op::Const: return {n.imm, &n.str};
+      case ir::Op::Origin: return {origin, nullptr};
+      case ir::Op::Local: return scratch_.locals[n.a];
+      case ir::Op::Field:
+        if (!portion && n.a != ir::kFieldMineral && n.a != ir::kFieldNode && r_.values[n.a].present)
+          return {r_.values[n.a].i, &r_.values[n.a].s};
+        return evalField(n);
+      default: return evalNode(idx);
+    }
   }
   Val evalNode(uint32_t idx);
   [[gnu::noinline]] Val evalRare(const ir::Node& n, const uint32_t* k);
