@@ -624,7 +624,7 @@ void Frame::classify() {
 void Frame::measureStep(uint32_t mi) {
   originSettled_ = true;  // measures run after the origin rules, natively or here
   const ir::Measure& m = p_.measures[mi];
-  if (m.block >= 0 && p_.blocks[m.block].kind == "first" && blockFired[m.block]) {
+  if (m.block >= 0 && blockFired[m.block] && p_.blocks[m.block].kind == "first") {
     if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
     return;
   }
