@@ -118,7 +118,11 @@ typedef enum lode_code {
   LODE_CODE_YYYYMMDD = 1, /* date: year * 10000 + month * 100 + day (20290301); must be a calendar date */
   LODE_CODE_COUNTRY = 2,  /* country: ISO 3166-1 alpha-2 packed as LODE_COUNTRY('C', 'N'); must be known */
   LODE_CODE_INDEX = 3,    /* enum: 0-based index of the value (lode_field_enum_value) */
-  LODE_CODE_BOOL = 4      /* bool: 0 false, 1 true */
+  LODE_CODE_BOOL = 4,     /* bool: 0 false, 1 true */
+  /* Not formats: they make the type as wide as int32_t, so that any value a caller passes is a valid
+   * lode_code for the library to refuse (LODE_ERR_ARGUMENT), not undefined behaviour in C++. */
+  LODE_CODE_MIN_ENUM_ = -0x7fffffff - 1,
+  LODE_CODE_MAX_ENUM_ = 0x7fffffff
 } lode_code;
 /* Packs an ISO alpha-2 code given as two uppercase ASCII letters: LODE_COUNTRY('C','N') == 0x434e. */
 #define LODE_COUNTRY(c0, c1) ((int32_t)(((uint32_t)(unsigned char)(c0) << 8) | (uint32_t)(unsigned char)(c1)))

@@ -423,8 +423,8 @@ bool fits(rt::FieldKind kind, lode_code code) {
     case LODE_CODE_COUNTRY: return kind == rt::FieldKind::Country;
     case LODE_CODE_INDEX: return kind == rt::FieldKind::Enum;
     case LODE_CODE_BOOL: return kind == rt::FieldKind::Bool;
+    default: return false;  // not a format (any int32_t is a lode_code)
   }
-  return false;
 }
 
 std::string withUnit(int64_t micros, const FieldInfo& info) {
@@ -492,6 +492,8 @@ bool typedCode(const lode_agreement& a, size_t f, lode_code code, int64_t v, rt:
       if (v != 0 && v != 1) return fail(fmt::format("expected 0 or 1, got {}", v));
       value = v;
       break;
+    default:
+      return fail(fmt::format("unknown code format {}", int(code)));  // callers check fits() first
   }
   out.present = true;
   out.i = value;
