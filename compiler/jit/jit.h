@@ -72,7 +72,7 @@ struct Callbacks {
 inline constexpr uint64_t packError(rt::ErrCode c, uint32_t pos) { return (uint64_t(c) << 32) | pos; }
 
 // How much work code generation does. The expressions are thin glue around runtime calls, so the
-// quick level runs nearly as fast (docs/performance.md) and compiles several times faster.
+// quick level runs about 20 % slower (docs/performance.md) and compiles several times faster.
 enum class OptLevel : uint8_t {
   O2,     // LLVM's O2 module pipeline and its default instruction selection and register allocation
   Quick,  // SROA, early CSE and CFG simplification; fast instruction selection
