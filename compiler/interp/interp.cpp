@@ -648,12 +648,10 @@ bool Frame::runOriginRules() {
       if (now != origin) { origin = now; originRule = int32_t(i); }
       if (trace_) traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
     } catch (const Failure& f) {
-      out_.originRule = originRule;
       out_.errors.push_back({f.code, f.pos, f.detail});
       return false;
     }
   }
-  out_.originRule = originRule;
   return true;
 }
 
@@ -681,17 +679,14 @@ void Frame::run() {
     return;
   }
   // Origin rules first, in order; each sees the origin the previous ones left. Without an origin no
-  // measure can be judged: a failed rule ends the evaluation. The compiled clauses do the same.
-  if (measuresFn_) {
-    int32_t stopped = measuresFn_(this);
-    out_.originRule = originRule;
-    if (stopped) return;
-    out_.origin = origin;
-  } else {
-    if (!runOriginRules()) return;
-    out_.origin = origin;
+  // measure can be judged: a failed rule ends the evaluation. The compiled clauses do the same, and
+  // run the measures in the same call.
+  bool settled = measuresFn_ ? measuresFn_(this) == 0 : runOriginRules();
+  out_.originRule = originRule;
+  if (!settled) return;
+  out_.origin = origin;
+  if (!measuresFn_)
     for (uint32_t mi = 0; mi < p_.measures.size(); ++mi) measureStep(mi);
-  }
   int64_t total = 0;
   for (const auto& l : out_.lines) {
     if (rt::decAdd(total, p_.rounding.perLine ? l.rounded : l.amount, &total) != ErrCode::Ok) {

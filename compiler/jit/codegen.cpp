@@ -265,6 +265,16 @@ class Codegen {
     b_.CreateBr(fail);
   }
   void raise(rt::ErrCode c, uint32_t pos, llvm::BasicBlock* fail) { jumpToFail(c64(int64_t(packError(c, pos))), fail); }
+  // a + c or a - c (an LLVM *_with_overflow intrinsic): an overflow jumps to fail with E0001 at pos.
+  llvm::Value* checked(llvm::Intrinsic::ID id, llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
+    llvm::Value* r = b_.CreateBinaryIntrinsic(id, a, c);
+    auto* bad = block("ovf"), *ok = block("nofl");
+    b_.CreateCondBr(b_.CreateExtractValue(r, 1), bad, ok);
+    b_.SetInsertPoint(bad);
+    raise(rt::ErrCode::Overflow, pos, fail);
+    b_.SetInsertPoint(ok);
+    return b_.CreateExtractValue(r, 0);
+  }
   // Goes on when `packed` (an executor's or the runtime's answer) is 0, else jumps to fail with it.
   void failIfPacked(llvm::Value* packed, llvm::BasicBlock* fail) {
     auto* ok = block("ok");
@@ -455,7 +465,7 @@ class Codegen {
     const ir::Node* f = readsFirst ? &p_.nodes[k[0]] : nullptr;
     if (!clauseBody_ || !f || f->op != Op::Field || f->a == ir::kFieldMineral || f->a == ir::kFieldNode || p_.hasDefault[f->a])
       return viaCallback(idx, fail);
-    llvm::Value* cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), f->a * sizeof(rt::FieldValue));
+    llvm::Value* cell = cellOf(f->a);
     auto* absent = block("field_absent"), *present = block("field_present");
     b_.CreateCondBr(b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0)), present, absent);
     b_.SetInsertPoint(absent);
@@ -490,6 +500,8 @@ class Codegen {
   }
   llvm::Value* member(size_t offset) { return offset ? b_.CreateConstInBoundsGEP1_64(i8_, frame_, offset) : frame_; }
   void setView(size_t offset, llvm::Value* v) { b_.CreateStore(v, member(offset)); }
+  // The shipment's cell of field f (an rt::FieldValue).
+  llvm::Value* cellOf(uint32_t f) { return b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), f * sizeof(rt::FieldValue)); }
   llvm::Value* at(llvm::Value* base, size_t offset, llvm::Type* t) {
     return b_.CreateLoad(t, offset ? b_.CreateConstInBoundsGEP1_64(i8_, base, offset) : base);
   }
@@ -515,7 +527,7 @@ class Codegen {
     llvm::Value* cell = nullptr;
     if (n.a == ir::kFieldMineral) cell = view(offsetof(FrameView, mineral), ptr_);
     else if (n.a == ir::kFieldNode) cell = view(offsetof(FrameView, node), ptr_);
-    else cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), n.a * sizeof(rt::FieldValue));
+    else cell = cellOf(n.a);
     llvm::Value* present = b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0));
     llvm::Value* v = nullptr;
     if (p_.hasDefault[n.a]) {
@@ -573,7 +585,7 @@ class Codegen {
       case Op::HsIn: {
         // A present cell with a key; anything else (absent, a default, no key) is the executor's.
         const ir::Node& f = p_.nodes[k[0]];
-        llvm::Value* cell = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, values), ptr_), f.a * sizeof(rt::FieldValue));
+        llvm::Value* cell = cellOf(f.a);
         llvm::Value* key = at(cell, offsetof(rt::FieldValue, i), i64_);
         llvm::Value* usable = b_.CreateAnd(b_.CreateICmpNE(at(cell, offsetof(rt::FieldValue, present), i8_), llvm::ConstantInt::get(i8_, 0)),
                                            b_.CreateICmpSGT(key, c64(0)));
@@ -597,14 +609,7 @@ class Codegen {
       case Op::Sub: {
         llvm::Value* a = gen(k[0], fail);
         llvm::Value* c = gen(k[1], fail);
-        auto id = n.op == Op::Add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow;
-        llvm::Value* r = b_.CreateBinaryIntrinsic(id, a, c);
-        auto* bad = block("ovf"), *ok = block("nofl");
-        b_.CreateCondBr(b_.CreateExtractValue(r, 1), bad, ok);
-        b_.SetInsertPoint(bad);
-        raise(rt::ErrCode::Overflow, n.pos, fail);
-        b_.SetInsertPoint(ok);
-        return b_.CreateExtractValue(r, 0);
+        return checked(n.op == Op::Add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow, a, c, n.pos, fail);
       }
       case Op::Mul: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(mul_, {a, c}, n.pos, fail); }
       case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(div_, {a, c}, n.pos, fail); }
@@ -742,13 +747,7 @@ class Codegen {
           raise(rt::ErrCode::Overflow, n.pos, fail);
         } else {
           llvm::Value* part = callRt(scale_, {c64(diff), b_.CreateSub(date, c64(a.date)), c64(int64_t(c.date) - a.date)}, n.pos, fail);
-          llvm::Value* r = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_with_overflow, c64(a.value), part);
-          auto* bad = block("ovf"), *ok = block("nofl");
-          b_.CreateCondBr(b_.CreateExtractValue(r, 1), bad, ok);
-          b_.SetInsertPoint(bad);
-          raise(rt::ErrCode::Overflow, n.pos, fail);
-          b_.SetInsertPoint(ok);
-          in.push_back({b_.CreateExtractValue(r, 0), ok});
+          in.push_back({checked(llvm::Intrinsic::sadd_with_overflow, c64(a.value), part, n.pos, fail), b_.GetInsertBlock()});
           b_.CreateBr(done);
         }
         b_.SetInsertPoint(later);
@@ -775,11 +774,11 @@ class Codegen {
   struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1
-  bool inMeasures_ = false;
-  bool clauseBody_ = false;
-  llvm::Instruction* entryEnd_ = nullptr;                      // loads of fixed members go after it
-  std::vector<std::pair<size_t, llvm::Value*>> entryLoads_;    // ... and are reused
-  std::vector<std::pair<uint32_t, llvm::Value*>> known_;  // nodes already evaluated in this statement       // generating a measure or origin rule body (field_ is reported)       // generating the measures function (never inside a quota part)
+  bool inMeasures_ = false;   // generating the clauses or their helpers (never inside a quota part)
+  bool clauseBody_ = false;   // generating a measure or origin rule body (field_ is reported)
+  llvm::Instruction* entryEnd_ = nullptr;                    // loads of fixed members go after it
+  std::vector<std::pair<size_t, llvm::Value*>> entryLoads_;  // ... and are reused
+  std::vector<std::pair<uint32_t, llvm::Value*>> known_;     // nodes already evaluated in this statement
   llvm::Function* fn_ = nullptr;
   llvm::Value* frame_ = nullptr;
   llvm::Value* tmp_ = nullptr;

@@ -160,7 +160,8 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
   return out;
 }
 
-// Generates, optimises and emits the object file for the roots.
+// Compile-phase timing for the benchmarks (CompiledProgram::Phases): milliseconds of wall time, the
+// only floating point in the compiler; no amount, rate or quantity goes near it.
 using Clock = std::chrono::steady_clock;
 double msSince(Clock::time_point& t) {
   auto now = Clock::now();
@@ -169,6 +170,7 @@ double msSince(Clock::time_point& t) {
   return ms;
 }
 
+// Generates, optimises and emits the object file of one partition.
 llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts,
                                        OptLevel level, llvm::orc::JITTargetMachineBuilder jtmb, CompiledProgram::Phases& phases) {
   auto t = Clock::now();
