@@ -71,6 +71,7 @@ class Frame : public jit::FrameView {
     globals = scratch_.globals.data();
     globalState = scratch_.globalState;
     blockFired = scratch_.blockFired;
+    scopeState = scratch_.scopeState;
     locals = scratch_.locals.data();
   }
 

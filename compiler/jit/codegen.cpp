@@ -180,7 +180,7 @@ class Codegen {
       const ir::OriginRule& o = p_.originRules[i];
       auto* next = block("next_rule"), *fail = block("rule_failed");
       b_.CreateStore(c32(-1), field_);
-      anyScope(o.scopes, o.pos, next, fail);
+      anyScope(o.scopes, o.pos, next, fail, false);
       auto* holds = block("rule_applies");
       b_.CreateCondBr(b_.CreateICmpNE(gen(o.when, fail), c64(0)), holds, next);
       b_.SetInsertPoint(holds);
@@ -323,7 +323,7 @@ class Codegen {
     b_.CreateStore(c32(-1), field_);
     // Until the measure applies it has added nothing: a failure there marks first (an empty drop).
     auto* fail = block("measure_failed"), *failEarly = block("measure_failed_early");
-    anyScope(m.scopes, m.pos, next, failEarly);
+    anyScope(m.scopes, m.pos, next, failEarly, true);
     if (m.when >= 0) {
       auto* holds = block("applies");
       b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(m.when), failEarly), c64(0)), holds, next);
@@ -356,15 +356,39 @@ class Codegen {
   }
 
   // Falls through when any of `scopes` holds (or there are none), else branches to `miss`.
-  void anyScope(const std::vector<int>& scopes, uint32_t pos, llvm::BasicBlock* miss, llvm::BasicBlock* fail) {
+  // With `keep` (the measures: the origin is settled) a scope's answer is kept in the executor's
+  // scopeState for the other clauses on it, as the interpreter keeps it (1 out, 2 in; errors are not).
+  void anyScope(const std::vector<int>& scopes, uint32_t pos, llvm::BasicBlock* miss, llvm::BasicBlock* fail, bool keep) {
     if (scopes.empty()) return;
     auto* inScope = block("in_scope");
     for (int si : scopes) {
       auto* tryNext = block("next_scope"), *bad = block("scope_failed");
+      llvm::Value* state = nullptr;
+      if (keep) {
+        state = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, scopeState), ptr_), uint64_t(si));
+        auto* unknown = block("scope_unknown");
+        llvm::SwitchInst* known = b_.CreateSwitch(b_.CreateLoad(i8_, state), unknown, 2);
+        known->addCase(b_.getInt8(1), tryNext);
+        known->addCase(b_.getInt8(2), inScope);
+        b_.SetInsertPoint(unknown);
+      }
       llvm::Value* r = b_.CreateCall(scopeFn(uint32_t(si)), {frame_});
+      llvm::BasicBlock* out = tryNext, *in = inScope;
+      if (keep) {
+        out = block("scope_out");
+        in = block("scope_in");
+      }
       llvm::SwitchInst* sw = b_.CreateSwitch(r, bad, 2);
-      sw->addCase(b_.getInt64(0), tryNext);
-      sw->addCase(b_.getInt64(1), inScope);
+      sw->addCase(b_.getInt64(0), out);
+      sw->addCase(b_.getInt64(1), in);
+      if (keep) {
+        b_.SetInsertPoint(out);
+        b_.CreateStore(b_.getInt8(1), state);
+        b_.CreateBr(tryNext);
+        b_.SetInsertPoint(in);
+        b_.CreateStore(b_.getInt8(2), state);
+        b_.CreateBr(inScope);
+      }
       b_.SetInsertPoint(bad);
       llvm::Value* isField = b_.CreateICmpULT(r, c64(int64_t(1) << 32));
       b_.CreateStore(b_.CreateSelect(isField, b_.CreateTrunc(b_.CreateSub(r, c64(2)), i32_), c32(-1)), field_);
@@ -489,6 +513,7 @@ class Codegen {
     bool fixed = offset == offsetof(FrameView, values) || offset == offsetof(FrameView, mineral) ||
                  offset == offsetof(FrameView, node) || offset == offsetof(FrameView, globals) ||
                  offset == offsetof(FrameView, globalState) || offset == offsetof(FrameView, blockFired) ||
+                 offset == offsetof(FrameView, scopeState) ||
                  offset == offsetof(FrameView, date);
     if (!fixed) return b_.CreateLoad(t, member(offset));
     for (const auto& [off, v] : entryLoads_)

@@ -38,6 +38,7 @@ struct FrameView {
   int64_t date = 0;                         // the shipment's entry date (days)
   int64_t portionQty = 0, portionValue = 0; // inside a quota part: that part's quantity and value
   uint8_t* blockFired = nullptr;            // per block: a measure of it applied (`first` blocks)
+  uint8_t* scopeState = nullptr;            // per scope, once the origin is settled: 0 unknown, 1 out, 2 in
   uint8_t portion = 0;
   int32_t originRule = -1;                  // the last origin rule that changed the origin, or -1
 };
