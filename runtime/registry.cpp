@@ -7,6 +7,7 @@
 #include "runtime/date.h"
 #include "runtime/decimal.h"
 #include "runtime/shipment_reader.h"
+#include "runtime/thread_scratch.h"
 
 namespace lode::rt {
 
@@ -169,7 +170,6 @@ constexpr uint8_t kUnvisited = 0, kOnStack = 1, kDone = 2;
 // visits, not the size of the registry. The memo lives for one query only: it depends on inGroup.
 struct OwnershipGraph::Walk {
   struct Step { uint32_t node; size_t edge; int64_t sum; };
-  std::string key;  // lookups without an allocation per query
   std::vector<uint8_t> state;
   std::vector<int64_t> memo;
   std::vector<uint32_t> touched;
@@ -220,9 +220,8 @@ ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>&
 
 ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(int64_t)>& inGroup,
                               int64_t* out) const {
-  thread_local Walk w;
-  w.key.assign(entity);
-  auto it = ids_.find(w.key);
+  Walk& w = threadScratch<Walk>();
+  auto it = ids_.find(entity);
   if (it == ids_.end()) {
     *out = 0;
     return ErrCode::Ok;

@@ -83,7 +83,12 @@ class OwnershipGraph {
   struct Walk;  // per-thread buffers of a query (registry.cpp)
   ErrCode visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, Walk& w) const;
 
-  std::unordered_map<std::string, uint32_t> ids_;
+  // Looked up by string_view (a shipment's cell) without building a key string.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint32_t, NameHash, std::equal_to<>> ids_;
   std::vector<Node> nodes_;
 };
 

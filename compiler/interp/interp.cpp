@@ -11,6 +11,7 @@
 #include <array>
 
 #include "runtime/date.h"
+#include "runtime/thread_scratch.h"
 
 namespace lode::interp {
 
@@ -37,11 +38,9 @@ struct Scratch {
   uint8_t* globalState = nullptr;
   uint8_t* blockFired = nullptr;
   uint8_t* scopeState = nullptr;
+  std::string jitDetail;  // detail of the last error a callback returned to compiled code
 };
-Scratch& scratch() {
-  thread_local Scratch s;
-  return s;
-}
+Scratch& scratch() { return rt::threadScratch<Scratch>(); }
 
 bool isMissing(ErrCode c) {
   return c == ErrCode::MissingObservation || c == ErrCode::MissingField || c == ErrCode::NoRegistryRow ||
@@ -52,8 +51,8 @@ bool isMissing(ErrCode c) {
 class Frame : public jit::FrameView {
  public:
   Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace,
-        const jit::CompiledProgram* compiled, const std::vector<std::vector<rt::HsRange>>& hsRanges)
-      : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()), hsRanges_(hsRanges),
+        const jit::CompiledProgram* compiled, const Interpreter::Tables& tables)
+      : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()), tables_(tables),
         fns_(compiled ? compiled->table().data() : nullptr),
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset.
@@ -93,11 +92,15 @@ class Frame : public jit::FrameView {
   }
 
   // The compiled measures' ways back in (jit.h Callbacks).
-  void mark() { marks_ = {out_.lines.size(), out_.outcomes.size(), out_.quotas.size()}; }
-  void measureFailed(uint64_t e, int32_t fieldIdx) {
+  void measureFailed(uint64_t e, int32_t fieldIdx, int32_t mi) {
     std::string detail = fieldIdx >= 0 ? p_.shipment.fields[size_t(fieldIdx)].name : detailOf(e);
-    dropSinceMark({ErrCode(e >> 32), uint32_t(e), std::move(detail)});
+    // What the failed measure added is at the end: it ran last.
+    while (!out_.lines.empty() && int32_t(out_.lines.back().measure) == mi) out_.lines.pop_back();
+    while (!out_.outcomes.empty() && int32_t(out_.outcomes.back().measure) == mi) out_.outcomes.pop_back();
+    out_.errors.push_back({ErrCode(e >> 32), uint32_t(e), std::move(detail)});
   }
+  // Before a measure the executor runs itself: what to drop if it fails.
+  void mark() { marks_ = {out_.lines.size(), out_.outcomes.size(), out_.quotas.size()}; }
   // A failed measure contributes nothing; its error says why.
   void dropSinceMark(rt::EvalError err) {
     out_.lines.resize(marks_[0]);
@@ -105,9 +108,16 @@ class Frame : public jit::FrameView {
     out_.quotas.resize(marks_[2]);
     out_.errors.push_back(std::move(err));
   }
-  void line(uint32_t mi, uint32_t si, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
-    const ir::Stmt& s = p_.measures[mi].stmts[si];
-    out_.lines.push_back({mi, si, s.rate >= 0, s.rate >= 0 ? rate : 0, s.rate >= 0 ? base : 0, amount, rounded});
+  void line(uint64_t at, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
+    out_.lines.push_back({uint32_t(at >> 32), uint32_t(at) >> 1, bool(at & 1), rate, base, amount, rounded});
+  }
+  uint64_t share(const rt::FieldValue& entity, uint32_t idx, int64_t* out) {
+    try {
+      *out = ownedShare(&entity.s, p_.nodes[idx]);
+      return 0;
+    } catch (const Failure& f) {
+      return keepDetail(f);
+    }
   }
   void outcome(uint32_t mi, uint32_t si) { out_.outcomes.push_back({uint8_t(p_.measures[mi].stmts[si].outcome), mi, si}); }
   uint64_t let(uint32_t mi, uint32_t si) {
@@ -128,14 +138,14 @@ class Frame : public jit::FrameView {
   // A callback's error goes back to compiled code packed; its detail waits here for the error to come
   // out of the compiled code (the same packed value), or to be handled there by `otherwise`.
   uint64_t keepDetail(const Failure& f) {
-    jitDetail_ = f.detail;
+    scratch_.jitDetail = f.detail;
     jitDetailField_ = -1;
     jitDetailFor_ = jit::packError(f.code, f.pos);
     return jitDetailFor_;
   }
   std::string detailOf(uint64_t e) {
     if (e != jitDetailFor_) return {};
-    return jitDetailField_ >= 0 ? p_.shipment.fields[size_t(jitDetailField_)].name : std::move(jitDetail_);
+    return jitDetailField_ >= 0 ? p_.shipment.fields[size_t(jitDetailField_)].name : std::move(scratch_.jitDetail);
   }
   int64_t check(ErrCode c, int64_t v, uint32_t pos) { if (c != ErrCode::Ok) fail(c, pos); return v; }
 
@@ -168,6 +178,7 @@ class Frame : public jit::FrameView {
   int64_t evalSchedule(const ir::Node& n);
   std::string keyText(const ir::Node& n, Val key) const;
   bool inGroup(int64_t country, uint32_t g) const;
+  int64_t ownedShare(const std::string* entity, const ir::Node& n);
   const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? *mineral : f == ir::kFieldNode ? *node : r_.values[f]; }
   void classify();
   void runQuota(uint32_t mi, const ir::Measure& m);
@@ -190,14 +201,12 @@ class Frame : public jit::FrameView {
   bool trace_;
   int32_t date_ = 0;
   Scratch& scratch_;                // globals (state 0 not yet, 2 done), locals, fired blocks
-  const std::vector<std::vector<rt::HsRange>>& hsRanges_;
+  const Interpreter::Tables& tables_;  // the HS ranges and classification values, built once
   // The last ownership share computed: clauses often ask the same question (origin rule, measure).
   struct { const std::string* entity = nullptr; uint32_t group = 0; int64_t share = 0; } lastShare_;
-  rt::FieldValue classified_[2];    // mineral and node filled by an HS classification
   bool originSettled_ = false;      // the origin rules have run: scope answers can be kept
   const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
   const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
-  std::string jitDetail_;           // detail of the last error a callback returned
   uint64_t jitDetailFor_ = 0;       // ... and that error, packed
   int32_t jitDetailField_ = -1;     // ... or the absent field it names (the detail is its name)
   std::array<size_t, 3> marks_{};   // lines, outcomes, quota requests before the running measure
@@ -227,6 +236,19 @@ bool Frame::absentFieldRead(uint32_t idx, uint32_t* fieldNode) const {
   if (field(int(n->a)).present || p_.hasDefault[n->a]) return false;
   *fieldNode = at;
   return true;
+}
+
+// owned_share(entity, group) of node n.
+int64_t Frame::ownedShare(const std::string* entity, const ir::Node& n) {
+  if (!in_.ownership) return 0;  // no ownership data: nobody is known to own anything
+  uint32_t g = n.a;
+  // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
+  if (entity && entity == lastShare_.entity && g == lastShare_.group) return lastShare_.share;
+  int64_t out = 0;
+  ErrCode c = in_.ownership->share(entity ? *entity : std::string(), [&](int64_t country) { return inGroup(country, g); }, &out);
+  if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", entity ? *entity : ""));
+  lastShare_ = {entity, g, out};
+  return out;
 }
 
 bool Frame::inGroup(int64_t country, uint32_t g) const {
@@ -361,7 +383,7 @@ Val Frame::evalNode(uint32_t idx) {
     case Op::HsIn: {
       Val v = eval(k[0]);
       if (v.i > 0) {  // the code's key (rt::hsKey): one range test per prefix
-        for (const rt::HsRange& r : hsRanges_[n.a])
+        for (const rt::HsRange& r : tables_.hsRanges[n.a])
           if (r.lo <= v.i && v.i < r.hi) return {1, nullptr};
         return {0, nullptr};
       }
@@ -398,17 +420,7 @@ Val Frame::evalRare(const ir::Node& n, const uint32_t* k) {
       if (!f.present) fail(ErrCode::MissingField, n.pos, fmt::format("{}[\"{}\"].{}", reg, kt, p_.registries[n.a].columns.fields[n.b].name));
       return {f.i, &f.s};
     }
-    case Op::OwnedShare: {
-      Val e = eval(k[0]);
-      if (!in_.ownership) return {0, nullptr};  // no ownership data: nobody is known to own anything
-      uint32_t g = n.a;
-      // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
-      if (e.s && e.s == lastShare_.entity && g == lastShare_.group) return {lastShare_.share, nullptr};
-      ErrCode c = in_.ownership->share(e.s ? *e.s : std::string(), [&](int64_t country) { return inGroup(country, g); }, &out);
-      if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", e.s ? *e.s : ""));
-      lastShare_ = {e.s, g, out};
-      return {out, nullptr};
-    }
+    case Op::OwnedShare: return {ownedShare(eval(k[0]).s, n), nullptr};
     case Op::Bands: {
       int64_t x = eval(k[0]).i;
       for (const auto& b : p_.bandTables[n.a].bands) {
@@ -614,8 +626,8 @@ void Frame::classify() {
       }
       if (!holds) continue;
     }
-    if (!mineral->present) { classified_[0] = {}; classified_[0].present = true; classified_[0].i = c.mineral; mineral = &classified_[0]; }
-    if (!node->present && c.node >= 0) { classified_[1] = {}; classified_[1].present = true; classified_[1].i = c.node; node = &classified_[1]; }
+    if (!mineral->present) mineral = &tables_.classified[i][0];
+    if (!node->present && c.node >= 0) node = &tables_.classified[i][1];
     out_.classification = int(i);  // the assessment says which rule; no trace event needed
     return;
   }
@@ -702,27 +714,36 @@ void Frame::run() {
 }  // namespace
 
 Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled) : p_(p), compiled_(compiled) {
-  hsRanges_.reserve(p.strLists.size());
+  tables_.hsRanges.reserve(p.strLists.size());
   for (const auto& list : p.strLists) {
-    hsRanges_.emplace_back();
-    for (const std::string& pre : list) hsRanges_.back().push_back(rt::hsPrefixRange(pre));
+    tables_.hsRanges.emplace_back();
+    for (const std::string& pre : list) tables_.hsRanges.back().push_back(rt::hsPrefixRange(pre));
+  }
+  for (const ir::Classification& c : p.classifications) {
+    std::array<rt::FieldValue, 2>& v = tables_.classified.emplace_back();
+    v[0].present = v[1].present = true;
+    v[0].i = c.mineral;
+    v[1].i = c.node;
   }
 }
 
 void Interpreter::evaluate(const rt::Record& shipment, const Inputs& in, rt::Assessment& out, bool trace) const {
   out.clear();
-  Frame f(p_, shipment, in, out, trace, compiled_, hsRanges_);
+  Frame f(p_, shipment, in, out, trace, compiled_, tables_);
   f.run();
 }
 
 namespace {
 Frame* frameOf(jit::FrameView* v) { return static_cast<Frame*>(v); }
 extern "C" uint64_t lode_interp_jit_callback(jit::FrameView* f, uint32_t node, int64_t* out) { return frameOf(f)->callback(node, out); }
-extern "C" void lode_interp_mark(jit::FrameView* f) { frameOf(f)->mark(); }
-extern "C" void lode_interp_failed(jit::FrameView* f, uint64_t e, int32_t field) { frameOf(f)->measureFailed(e, field); }
-extern "C" void lode_interp_line(jit::FrameView* f, uint32_t mi, uint32_t si, int64_t amount, int64_t rate, int64_t base,
-                                 int64_t rounded) {
-  frameOf(f)->line(mi, si, amount, rate, base, rounded);
+extern "C" void lode_interp_failed(jit::FrameView* f, uint64_t e, int32_t field, int32_t measure) {
+  frameOf(f)->measureFailed(e, field, measure);
+}
+extern "C" void lode_interp_line(jit::FrameView* f, uint64_t at, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
+  frameOf(f)->line(at, amount, rate, base, rounded);
+}
+extern "C" uint64_t lode_interp_share(jit::FrameView* f, const rt::FieldValue* cell, uint32_t node, int64_t* out) {
+  return frameOf(f)->share(*cell, node, out);
 }
 extern "C" void lode_interp_outcome(jit::FrameView* f, uint32_t mi, uint32_t si) { frameOf(f)->outcome(mi, si); }
 extern "C" uint64_t lode_interp_let(jit::FrameView* f, uint32_t mi, uint32_t si) { return frameOf(f)->let(mi, si); }
@@ -732,12 +753,12 @@ extern "C" void lode_interp_measure(jit::FrameView* f, uint32_t mi) { frameOf(f)
 jit::Callbacks jitCallback() {
   jit::Callbacks cb;
   cb.node = &lode_interp_jit_callback;
-  cb.mark = &lode_interp_mark;
   cb.failed = &lode_interp_failed;
   cb.line = &lode_interp_line;
   cb.outcome = &lode_interp_outcome;
   cb.let = &lode_interp_let;
   cb.measure = &lode_interp_measure;
+  cb.share = &lode_interp_share;
   return cb;
 }
 

@@ -1,6 +1,7 @@
 // The reference interpreter: walks the IR of one program for one shipment at a time.
 // Thread-safe: evaluate() keeps all per-shipment state on the caller's side (EvalScratch).
 #pragma once
+#include <array>
 #include <vector>
 
 #include "compiler/ir/ir.h"
@@ -37,7 +38,16 @@ class Interpreter {
  private:
   const ir::Program& p_;
   const jit::CompiledProgram* compiled_;
-  std::vector<std::vector<rt::HsRange>> hsRanges_;  // per Program::strLists entry: its HS prefixes as key ranges
+
+ public:
+  // What evaluations read besides the program, built once here.
+  struct Tables {
+    std::vector<std::vector<rt::HsRange>> hsRanges;               // per Program::strLists entry: its HS prefixes as key ranges
+    std::vector<std::array<rt::FieldValue, 2>> classified;       // per classification: the mineral and node it fills
+  };
+
+ private:
+  Tables tables_;
 };
 
 }  // namespace lode::interp

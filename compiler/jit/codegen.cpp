@@ -84,9 +84,9 @@ class Codegen {
     round_ = m.getOrInsertFunction("lode_rt_round", rt4);
     callback_ = m.getOrInsertFunction("lode_jit_callback", llvm::FunctionType::get(i64_, {ptr_, i32_, ptr_}, false));
     auto* voidTy = llvm::Type::getVoidTy(ctx);
-    mark_ = m.getOrInsertFunction("lode_x_mark", llvm::FunctionType::get(voidTy, {ptr_}, false));
-    failed_ = m.getOrInsertFunction("lode_x_failed", llvm::FunctionType::get(voidTy, {ptr_, i64_, i32_}, false));
-    line_ = m.getOrInsertFunction("lode_x_line", llvm::FunctionType::get(voidTy, {ptr_, i32_, i32_, i64_, i64_, i64_, i64_}, false));
+    failed_ = m.getOrInsertFunction("lode_x_failed", llvm::FunctionType::get(voidTy, {ptr_, i64_, i32_, i32_}, false));
+    line_ = m.getOrInsertFunction("lode_x_line", llvm::FunctionType::get(voidTy, {ptr_, i64_, i64_, i64_, i64_, i64_}, false));
+    share_ = m.getOrInsertFunction("lode_x_share", llvm::FunctionType::get(i64_, {ptr_, ptr_, i32_, ptr_}, false));
     outcome_ = m.getOrInsertFunction("lode_x_outcome", llvm::FunctionType::get(voidTy, {ptr_, i32_, i32_}, false));
     let_ = m.getOrInsertFunction("lode_x_let", llvm::FunctionType::get(i64_, {ptr_, i32_, i32_}, false));
     measure_ = m.getOrInsertFunction("lode_x_measure", llvm::FunctionType::get(voidTy, {ptr_, i32_}, false));
@@ -190,7 +190,7 @@ class Codegen {
       setView(offsetof(FrameView, origin), now);
       b_.CreateBr(next);
       b_.SetInsertPoint(fail);
-      b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_)});
+      b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_), c32(-1)});
       b_.CreateRet(c32(1));
       b_.SetInsertPoint(next);
     }
@@ -321,15 +321,15 @@ class Codegen {
       return;
     }
     b_.CreateStore(c32(-1), field_);
-    // Until the measure applies it has added nothing: a failure there marks first (an empty drop).
-    auto* fail = block("measure_failed"), *failEarly = block("measure_failed_early");
-    anyScope(m.scopes, m.pos, next, failEarly, true);
+    // A failure drops what the measure added: the executor removes the trailing lines and outcomes
+    // of measure mi (it ran last), so nothing needs marking when a measure applies.
+    auto* fail = block("measure_failed");
+    anyScope(m.scopes, m.pos, next, fail, true);
     if (m.when >= 0) {
       auto* holds = block("applies");
-      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(m.when), failEarly), c64(0)), holds, next);
+      b_.CreateCondBr(b_.CreateICmpNE(gen(uint32_t(m.when), fail), c64(0)), holds, next);
       b_.SetInsertPoint(holds);
     }
-    b_.CreateCall(mark_, {frame_});
     if (m.block >= 0) firedAt(m.block, llvm::ConstantInt::get(i8_, 1));
     llvm::Value* locals = view(offsetof(FrameView, locals), ptr_);
     for (uint32_t s = 0; s < m.slots; ++s) {
@@ -338,11 +338,8 @@ class Codegen {
     }
     for (uint32_t si = 0; si < m.stmts.size(); ++si) stmt(mi, si, fail);
     b_.CreateBr(next);
-    b_.SetInsertPoint(failEarly);
-    b_.CreateCall(mark_, {frame_});
-    jumpToFail(errorAt(failEarly), fail);
     b_.SetInsertPoint(fail);
-    b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_)});
+    b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_), c32(mi)});
     b_.CreateBr(next);
     b_.SetInsertPoint(next);
   }
@@ -458,7 +455,8 @@ class Codegen {
       llvm::Value* rounded = amount;
       if (p_.rounding.declared && p_.rounding.perLine)
         rounded = callRt(round_, {amount, c64(p_.rounding.quantum), c64(int64_t(p_.rounding.mode))}, s.pos, fail);
-      b_.CreateCall(line_, {frame_, c32(mi), c32(si), amount, rate, base, rounded});
+      uint64_t at = lineAt(mi, si, s.rate >= 0);
+      b_.CreateCall(line_, {frame_, c64(int64_t(at)), amount, rate, base, rounded});
     } else {
       b_.CreateCall(outcome_, {frame_, c32(mi), c32(si)});
     }
@@ -496,7 +494,10 @@ class Codegen {
     b_.CreateStore(c32(int64_t(f->a)), field_);
     raise(rt::ErrCode::MissingField, f->pos, fail);
     b_.SetInsertPoint(present);
-    return viaCallback(idx, fail);
+    if (n.op != Op::OwnedShare) return viaCallback(idx, fail);
+    // The entity is this cell: the executor's ownership query directly, without its walk of the node.
+    failIfPacked(b_.CreateCall(share_, {frame_, cell, c32(idx), tmp_}), fail);
+    return b_.CreateLoad(i64_, tmp_);
   }
 
   // Evaluates node idx through the executor's callback (also the cold path of inline reads that
@@ -795,7 +796,7 @@ class Codegen {
   llvm::Type* i8_;
   llvm::PointerType* ptr_;
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
-  llvm::FunctionCallee mark_, failed_, line_, outcome_, let_, measure_;
+  llvm::FunctionCallee failed_, line_, outcome_, let_, measure_, share_;
   struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1

@@ -112,7 +112,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 15;
+constexpr int kCodegenVersion = 16;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -303,12 +303,12 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   };
   add("lode_dec_mul_ratio_wide", reinterpret_cast<void*>(&rt::detail::lode_dec_mul_ratio_wide));
   add("lode_jit_callback", reinterpret_cast<void*>(cb.node));
-  add("lode_x_mark", reinterpret_cast<void*>(cb.mark));
   add("lode_x_failed", reinterpret_cast<void*>(cb.failed));
   add("lode_x_line", reinterpret_cast<void*>(cb.line));
   add("lode_x_outcome", reinterpret_cast<void*>(cb.outcome));
   add("lode_x_let", reinterpret_cast<void*>(cb.let));
   add("lode_x_measure", reinterpret_cast<void*>(cb.measure));
+  add("lode_x_share", reinterpret_cast<void*>(cb.share));
   if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return fail(std::move(e));
   for (uint32_t part = 0; part < parts; ++part) {
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(objects[part], fmt::format("lode_agreement_{}.o", part));

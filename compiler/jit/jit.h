@@ -56,19 +56,26 @@ using Callback = uint64_t (*)(FrameView* frame, uint32_t node, int64_t* out);
 using MeasuresFn = int32_t (*)(FrameView* frame);
 struct Callbacks {
   Callback node = nullptr;
-  // Remembers how many lines/outcomes/quota requests exist, before a measure runs.
-  void (*mark)(FrameView*) = nullptr;
-  // A measure failed with `error` (packed); `field` >= 0 names a missing scope field. Drops what the
-  // measure added since mark() and records the error.
-  void (*failed)(FrameView*, uint64_t error, int32_t field) = nullptr;
-  // A duty line of statement `stmt` of measure `measure` (rate/base meaningful when it has them).
-  void (*line)(FrameView*, uint32_t measure, uint32_t stmt, int64_t amount, int64_t rate, int64_t base, int64_t rounded) = nullptr;
+  // A measure failed with `error` (packed); `field` >= 0 names a missing scope field. Drops the lines
+  // and outcomes measure `measure` added (the last ones: it ran last) and records the error. An
+  // origin rule's failure passes measure -1.
+  void (*failed)(FrameView*, uint64_t error, int32_t field, int32_t measure) = nullptr;
+  // A duty line of the statement `at` (lineAt below); rate and base are 0 when it has none.
+  void (*line)(FrameView*, uint64_t at, int64_t amount, int64_t rate, int64_t base, int64_t rounded) = nullptr;
   void (*outcome)(FrameView*, uint32_t measure, uint32_t stmt) = nullptr;
   // A `let` whose value is text: evaluated by the executor into its slot; a packed error or 0.
   uint64_t (*let)(FrameView*, uint32_t measure, uint32_t stmt) = nullptr;
   // A whole measure run by the executor (quotas), its failure recorded there.
   void (*measure)(FrameView*, uint32_t measure) = nullptr;
+  // owned_share node `node` of the entity in `cell` (a present shipment field): the executor's
+  // ownership query without the node walk of `node` above. 0 or the packed error.
+  uint64_t (*share)(FrameView*, const rt::FieldValue* cell, uint32_t node, int64_t* out) = nullptr;
 };
+
+// A duty line's statement as the compiled measures pass it: measure, statement, whether it has a rate.
+inline constexpr uint64_t lineAt(uint32_t measure, uint32_t stmt, bool hasRate) {
+  return (uint64_t(measure) << 32) | (uint64_t(stmt) << 1) | uint64_t(hasRate);
+}
 
 inline constexpr uint64_t packError(rt::ErrCode c, uint32_t pos) { return (uint64_t(c) << 32) | pos; }
 
