@@ -16,7 +16,6 @@
 #include <llvm/Support/SHA256.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
-#include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
@@ -48,8 +47,8 @@ llvm::StringRef kernelBitcode() {
 }
 
 // Links the runtime kernels the module calls (lode_rt_mul, ...) into it, private to it (every
-// partition gets its own copy), so the optimiser inlines the interpreter's own arithmetic. Their
-// rare 128-bit path stays a call into this process (lode_dec_mul_ratio_wide).
+// partition gets its own copy): the interpreter's own arithmetic, which O2's inliner may inline where
+// it judges it pays. Their rare 128-bit path stays a call into this process (lode_dec_mul_ratio_wide).
 llvm::Error linkKernels(llvm::Module& m) {
   auto kernels = llvm::parseBitcodeFile(llvm::MemoryBufferRef(kernelBitcode(), "runtime_kernels.bc"), m.getContext());
   if (!kernels) return kernels.takeError();
@@ -102,7 +101,6 @@ void optimize(llvm::Module& m, OptLevel level) {
   // subexpressions, and folding the error branches. InstCombine is left out: it took three quarters
   // of this level's optimisation time for no difference we could measure in the code's speed.
   llvm::ModulePassManager mpm;
-  mpm.addPass(llvm::AlwaysInlinerPass());  // the runtime kernels
   llvm::FunctionPassManager fpm;
   fpm.addPass(llvm::SROAPass(llvm::SROAOptions::ModifyCFG));
   fpm.addPass(llvm::EarlyCSEPass());
@@ -112,7 +110,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 16;
+constexpr int kCodegenVersion = 17;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
