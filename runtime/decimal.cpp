@@ -22,7 +22,7 @@ ErrCode decFromIntChecked(int64_t v, int64_t* out) {
 
 // decDiv's 10^6 and decMul's operands times at most 2^63 stay below 2^126: the product and its
 // negation fit in int128.
-ErrCode detail::lode_dec_mul_ratio_wide(int64_t a, int64_t num, int64_t den, int64_t* out) {
+ErrCode detail::mulRatioWide(int64_t a, int64_t num, int64_t den, int64_t* out) {
   i128 n = static_cast<i128>(a) * num;
   i128 d = den;
   if (d < 0) { n = -n; d = -d; }

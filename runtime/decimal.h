@@ -29,9 +29,9 @@ constexpr int64_t decFromInt(int64_t v) { return v * kOne; }  // caller guarante
 ErrCode decFromIntChecked(int64_t v, int64_t* out);
 constexpr int decSign(int64_t a) { return (a > 0) - (a < 0); }
 
-// The arithmetic below is inline: the interpreter, the hand-written baseline and the JIT (which links
-// this header's code into every module as LLVM bitcode, compiler/jit/kernels/) all run the same
-// 64-bit fast paths without a call. The 128-bit paths, rare, are out of line in decimal.cpp.
+// The arithmetic below is inline, so the interpreter, the hand-written baseline and the JIT's runtime
+// wrappers (compiler/jit/jit.cpp) run the 64-bit fast paths without a further call. The 128-bit
+// paths, rare, are out of line in decimal.cpp.
 namespace detail {
 inline constexpr int64_t kMax = INT64_MAX, kMin = INT64_MIN;
 // Quotient n/d (d > 0) rounded half-even. Truncating division leaves r with n's sign, so the
@@ -47,9 +47,8 @@ inline T divHalfEven(T n, T d) {
   T sign = static_cast<T>((n > 0) - (n < 0));
   return q + sign * inc;
 }
-// a * num / den in 128 bits (den != 0), rounded half-even; Overflow when it does not fit. C linkage:
-// the JIT resolves the kernels' calls to it by this name (compiler/jit/jit.cpp).
-extern "C" ErrCode lode_dec_mul_ratio_wide(int64_t a, int64_t num, int64_t den, int64_t* out);
+// a * num / den in 128 bits (den != 0), rounded half-even; Overflow when it does not fit.
+ErrCode mulRatioWide(int64_t a, int64_t num, int64_t den, int64_t* out);
 }  // namespace detail
 
 // |a|; Overflow only for INT64_MIN.
@@ -78,7 +77,7 @@ inline ErrCode decMulRatio(int64_t a, int64_t num, int64_t den, int64_t* out) {
     *out = detail::divHalfEven<int64_t>(n64, den);
     return ErrCode::Ok;
   }
-  return detail::lode_dec_mul_ratio_wide(a, num, den, out);
+  return detail::mulRatioWide(a, num, den, out);
 }
 // a*b rounded half-even to scale 6. Most products (prices times quantities) fit in int64 before
 // rescaling; the 128-bit path is the rare case and the only one that can overflow after rounding.
@@ -88,7 +87,7 @@ inline ErrCode decMul(int64_t a, int64_t b, int64_t* out) {
     *out = detail::divHalfEven<int64_t>(p, kOne);
     return ErrCode::Ok;
   }
-  return detail::lode_dec_mul_ratio_wide(a, b, kOne, out);
+  return detail::mulRatioWide(a, b, kOne, out);
 }
 // a/b rounded half-even to scale 6; DivisionByZero when b == 0.
 inline ErrCode decDiv(int64_t a, int64_t b, int64_t* out) {

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS="cmake ninja-build g++ default-jre-headless antlr4 libantlr4-runtime-dev uuid-dev libfmt-dev
-      doctest-dev libcli11-dev nlohmann-json3-dev iso-codes libbenchmark-dev llvm-19-dev clang-19 afl++
+      doctest-dev libcli11-dev nlohmann-json3-dev iso-codes libbenchmark-dev llvm-19-dev afl++
       lua5.4 liblua5.4-dev luajit libluajit-5.1-dev"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done

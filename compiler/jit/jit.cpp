@@ -3,13 +3,11 @@
 // One of the two translation units that include LLVM headers (with codegen.cpp).
 #include "compiler/jit/jit.h"
 
-#include <llvm/Bitcode/BitcodeReader.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 #include <llvm/IR/Verifier.h>
-#include <llvm/Linker/Linker.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/CommandLine.h>
@@ -39,33 +37,20 @@ namespace lode::jit {
 
 namespace {
 
-// The runtime kernels' bitcode (compiler/jit/kernels/, embedded by the build).
-extern "C" const unsigned char lode_runtime_kernels_bc[];
-extern "C" const unsigned long lode_runtime_kernels_bc_size;
-llvm::StringRef kernelBitcode() {
-  return {reinterpret_cast<const char*>(lode_runtime_kernels_bc), size_t(lode_runtime_kernels_bc_size)};
+// Runtime arithmetic shared with the interpreter: the same functions (runtime/decimal.h), so the same
+// rounding and the same overflow answers. Add, subtract and compare are generated inline. Each returns
+// 0, or the error packed with the clause position the generated code passes. Called, not inlined:
+// linking them into each module as bitcode was measured (docs/design-notes.md) and did not pay.
+uint64_t packed(rt::ErrCode c, uint32_t pos) { return c == rt::ErrCode::Ok ? 0 : packError(c, pos); }
+extern "C" uint64_t lode_rt_mul(int64_t a, int64_t b, uint32_t pos, int64_t* out) { return packed(rt::decMul(a, b, out), pos); }
+extern "C" uint64_t lode_rt_div(int64_t a, int64_t b, uint32_t pos, int64_t* out) { return packed(rt::decDiv(a, b, out), pos); }
+extern "C" uint64_t lode_rt_neg(int64_t a, uint32_t pos, int64_t* out) { return packed(rt::decNeg(a, out), pos); }
+extern "C" uint64_t lode_rt_abs(int64_t a, uint32_t pos, int64_t* out) { return packed(rt::decAbs(a, out), pos); }
+extern "C" uint64_t lode_rt_scale(int64_t a, int64_t num, int64_t den, uint32_t pos, int64_t* out) {
+  return packed(rt::decMulRatio(a, num, den, out), pos);
 }
-
-// Links the runtime kernels the module calls (lode_rt_mul, ...) into it, private to it (every
-// partition gets its own copy): the interpreter's own arithmetic, which O2's inliner may inline where
-// it judges it pays. Their rare 128-bit path stays a call into this process (lode_dec_mul_ratio_wide).
-llvm::Error linkKernels(llvm::Module& m) {
-  auto kernels = llvm::parseBitcodeFile(llvm::MemoryBufferRef(kernelBitcode(), "runtime_kernels.bc"), m.getContext());
-  if (!kernels) return kernels.takeError();
-  (*kernels)->setDataLayout(m.getDataLayout());
-  (*kernels)->setTargetTriple(m.getTargetTriple());
-  std::vector<std::string> defined;
-  for (llvm::Function& f : **kernels) {
-    if (f.isDeclaration()) continue;
-    defined.push_back(f.getName().str());
-    // Built for a generic x86-64: the module's target (the host's) decides instead.
-    for (const char* a : {"target-cpu", "target-features", "tune-cpu"}) f.removeFnAttr(a);
-  }
-  if (llvm::Linker::linkModules(m, std::move(*kernels), llvm::Linker::LinkOnlyNeeded))
-    return llvm::make_error<llvm::StringError>("cannot link the runtime kernels", llvm::inconvertibleErrorCode());
-  for (const std::string& name : defined)
-    if (llvm::Function* f = m.getFunction(name); f && !f->isDeclaration()) f->setLinkage(llvm::GlobalValue::InternalLinkage);
-  return llvm::Error::success();
+extern "C" uint64_t lode_rt_round(int64_t a, int64_t q, int64_t mode, uint32_t pos, int64_t* out) {
+  return packed(rt::decRound(a, q, rt::RoundingMode(mode), out), pos);
 }
 
 // Developer knobs (docs/performance.md): LODE_LLVM_OPTIONS passes options to LLVM, e.g.
@@ -110,7 +95,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 17;
+constexpr int kCodegenVersion = 18;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -122,7 +107,6 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
   text(LLVM_VERSION_STRING);
   text(target);
   num(kCodegenVersion);
-  text(kernelBitcode().str());
   num(int64_t(level));
   for (size_t v : {sizeof(rt::FieldValue), offsetof(rt::FieldValue, present), offsetof(rt::FieldValue, i), sizeof(Slot),
                    sizeof(FrameView), offsetof(FrameView, date), offsetof(FrameView, portion), offsetof(FrameView, originRule), offsetof(FrameView, scopeState)})
@@ -207,7 +191,6 @@ llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<u
   if (!tm) return tm.takeError();
   mod.setDataLayout((*tm)->createDataLayout());
   mod.setTargetTriple((*tm)->getTargetTriple().str());
-  if (auto e = linkKernels(mod)) return std::move(e);
   optimize(mod, level);
   phases.optimise = msSince(t);
   auto obj = llvm::orc::SimpleCompiler(**tm)(mod);
@@ -299,7 +282,12 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   auto add = [&](const char* name, void* addr) {
     syms[(*jit)->mangleAndIntern(name)] = {llvm::orc::ExecutorAddr::fromPtr(addr), llvm::JITSymbolFlags::Exported};
   };
-  add("lode_dec_mul_ratio_wide", reinterpret_cast<void*>(&rt::detail::lode_dec_mul_ratio_wide));
+  add("lode_rt_mul", reinterpret_cast<void*>(&lode_rt_mul));
+  add("lode_rt_div", reinterpret_cast<void*>(&lode_rt_div));
+  add("lode_rt_neg", reinterpret_cast<void*>(&lode_rt_neg));
+  add("lode_rt_abs", reinterpret_cast<void*>(&lode_rt_abs));
+  add("lode_rt_scale", reinterpret_cast<void*>(&lode_rt_scale));
+  add("lode_rt_round", reinterpret_cast<void*>(&lode_rt_round));
   add("lode_jit_callback", reinterpret_cast<void*>(cb.node));
   add("lode_x_failed", reinterpret_cast<void*>(cb.failed));
   add("lode_x_line", reinterpret_cast<void*>(cb.line));
