@@ -220,12 +220,25 @@ ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>&
 
 ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(int64_t)>& inGroup,
                               int64_t* out) const {
-  Walk& w = threadScratch<Walk>();
   auto it = ids_.find(entity);
   if (it == ids_.end()) {
     *out = 0;
     return ErrCode::Ok;
   }
+  // Most entities are held directly by their ultimate owners: the sum of the edges, no walk.
+  int64_t direct = 0;
+  bool leavesOnly = true;
+  for (const Edge& e : nodes_[it->second].owners) {
+    const Node& owner = nodes_[e.owner];
+    if (!owner.owners.empty()) { leavesOnly = false; break; }
+    int64_t part = owner.country != 0 && inGroup(owner.country) ? e.share : 0;
+    if (ErrCode c = decAdd(direct, part, &direct); c != ErrCode::Ok) return c;
+  }
+  if (leavesOnly) {
+    *out = direct;
+    return ErrCode::Ok;
+  }
+  Walk& w = threadScratch<Walk>();
   if (w.state.size() < nodes_.size()) w.state.resize(nodes_.size(), kUnvisited);
   if (w.memo.size() < nodes_.size()) w.memo.resize(nodes_.size());
   w.touched.clear();
