@@ -260,7 +260,8 @@ bool Frame::inGroup(int64_t country, uint32_t g) const {
 int64_t Frame::evalSeries(const ir::Node& n) {
   const rt::MarketData* md = in_.market;
   const ir::Series& s = p_.series[n.a];
-  int h = md ? md->handle(s.key) : -1;
+  // Handles bound once by whoever built the inputs (InputSet); else looked up by the series' key.
+  int h = !md ? -1 : n.a < in_.seriesHandles.size() ? in_.seriesHandles[n.a] : md->handle(s.key);
   int32_t to = date_ - int32_t(n.imm2);
   int32_t from = to;
   auto fn = ir::SeriesFn(n.b);

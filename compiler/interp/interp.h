@@ -18,6 +18,9 @@ namespace lode::interp {
 // ownership registries use `ownership`, keyed tables use `tables`.
 struct Inputs {
   const rt::MarketData* market = nullptr;
+  // Per Program::series, its handle in `market`, bound once (MarketData::declare) so that pricing does
+  // no lookup by name; empty: each evaluation looks the series up by its key.
+  std::vector<int> seriesHandles;
   std::vector<const rt::RegistryTable*> tables;
   const rt::OwnershipGraph* ownership = nullptr;
   const rt::QuotaLedger* quotas = nullptr;  // null: every quota balance is untouched

@@ -227,8 +227,8 @@ class Checker {
 // ---- InputSet -------------------------------------------------------------------------------------
 
 InputSet::InputSet(const ir::Program& p) {
-  // Declared in program order so a series' handle is its index in Program::series.
-  for (const ir::Series& s : p.series) market_.declare(s.key);
+  // Bound once: evaluations find a series by its handle, not its name.
+  for (const ir::Series& s : p.series) seriesHandles_.push_back(market_.declare(s.key));
   tables_.resize(p.registries.size());
   for (size_t r = 0; r < p.registries.size(); ++r) {
     const ir::Registry& reg = p.registries[r];
@@ -239,6 +239,7 @@ InputSet::InputSet(const ir::Program& p) {
 
 const interp::Inputs& InputSet::inputs() {
   inputs_.market = &market_;
+  inputs_.seriesHandles = seriesHandles_;
   inputs_.ownership = &ownership_;
   inputs_.quotas = &quotas_;
   inputs_.tables.assign(tables_.size(), nullptr);

@@ -57,6 +57,7 @@ class InputSet {
 
  private:
   rt::MarketData market_;
+  std::vector<int> seriesHandles_;  // per Program::series, from market_.declare
   rt::OwnershipGraph ownership_;
   rt::QuotaLedger quotas_;
   std::vector<std::unique_ptr<rt::RegistryTable>> tables_;
