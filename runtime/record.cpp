@@ -226,21 +226,28 @@ HsRange hsPrefixRange(std::string_view digits) {
 namespace {
 
 bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
-  std::string digits;
+  // The digits gather in a fixed buffer (a cell is parsed per shipment: no string is built until the
+  // code is known to be good); n counts them all, so too many is reported after any bad character.
+  char buf[kHsDigits];
+  size_t n = 0;
   for (char c : t) {
-    if (isDigit(c)) digits += c;
-    else if (c != '.')
+    if (isDigit(c)) {
+      if (n < size_t(kHsDigits)) buf[n] = c;
+      ++n;
+    } else if (c != '.') {
       return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (digits and dots only)");
+    }
   }
-  if (digits.size() < 4 || digits.size() > 10)
+  if (n < 4 || n > size_t(kHsDigits))
     return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (expected 4 to 10 digits)");
+  std::string_view digits(buf, n);
   // Chapters run from 01 to 99 (77 is reserved and unused), headings from 01 within a chapter.
   if (digits.compare(0, 2, "00") == 0 || digits.compare(0, 2, "77") == 0)
-    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no chapter " + digits.substr(0, 2) + ")");
+    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no chapter " + std::string(digits.substr(0, 2)) + ")");
   if (digits.compare(2, 2, "00") == 0)
-    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no heading " + digits.substr(0, 4) + ")");
+    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no heading " + std::string(digits.substr(0, 4)) + ")");
   out.i = hsKey(digits);
-  out.s = std::move(digits);
+  out.s.assign(digits.data(), digits.size());
   out.present = true;
   return true;
 }

@@ -2,44 +2,46 @@
 // by the reference interpreter and by the JIT, and every part of the two assessments is compared.
 //
 //   lode_differential AGREEMENT.lode [--count N] [--seed S]
+//   lode_differential --random-agreements K [--count N] [--seed S] [--print]
 //
 // Shipments are built field by field from the agreement itself (tests/shipment_gen.h, shared with the
 // engines fuzz target): values seen in its inline examples, values near them, any declared country or
 // enumeration value, dates on and around every date the agreement mentions, and absent optional fields.
 // The run uses the examples' market observations and registry rows. A mismatch prints the shipment
 // and both assessments and exits 1.
+//
+// With --random-agreements, the agreements themselves are random (tests/agreement_gen.h): agreement k
+// is generated from seed S + k and priced with N shipments from the same seed, so a failure names the
+// one seed that reproduces it (`--random-agreements 1 --seed S+k`; `--print` shows its text). An
+// agreement the checker rejects is a bug of the generator: its text and diagnostics are printed, exit 1.
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <exception>
 #include <iostream>
 #include <string>
 
 #include "compiler/driver.h"
 #include "compiler/report/report.h"
 #include "compiler/testing/example_runner.h"
+#include "tests/agreement_gen.h"
 #include "tests/shipment_gen.h"
 
 using namespace lode;
 using testgen::describe;
 using testgen::fingerprint;
 
-int main(int argc, char** argv) {
-  std::string file;
-  uint64_t count = 100000, seed = 1;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--count" && i + 1 < argc) count = std::stoull(argv[++i]);
-    else if (a == "--seed" && i + 1 < argc) seed = std::stoull(argv[++i]);
-    else file = a;
-  }
-  if (file.empty()) { std::cerr << "usage: lode_differential AGREEMENT.lode [--count N] [--seed S]\n"; return 2; }
-  auto c = compileFile(file, {});
-  if (!c->program) {
-    for (const auto& d : c->diags.all()) std::cerr << formatDiagnostic(c->sm, d);
-    return 2;
-  }
-  const ir::Program& p = *c->program;
+namespace {
 
+struct Tally {
+  uint64_t priced = 0, withErrors = 0, withLines = 0;
+};
+
+// Prices `count` random shipments through both executors. On a mismatch prints the shipment, both
+// assessments and (for a generated agreement) its text, and returns false.
+bool compareExecutors(const Compilation& c, const std::string& name, const std::string* text, uint64_t count,
+                      uint64_t seed, Tally& t) {
+  const ir::Program& p = *c.program;
   // Inputs: every example's observations and registry rows (rows that clash with an earlier one are dropped).
   testing::InputSet in(p);
   for (const ir::Example& ex : p.examples) testing::addExampleInputs(p, ex, in);
@@ -50,7 +52,6 @@ int main(int argc, char** argv) {
   testgen::RngSource rng(seed);
   testgen::Generator<testgen::RngSource> gen(p, rng);
   rt::Assessment a, b;
-  uint64_t priced = 0, withErrors = 0, withLines = 0;
   for (uint64_t i = 0; i < count; ++i) {
     rt::Record rec = gen.next();
     testing::applyFieldDefaults(p, rec);
@@ -58,17 +59,77 @@ int main(int argc, char** argv) {
     jit(rec, in.inputs(), b);
     std::string fa = fingerprint(a), fb = fingerprint(b);
     if (fa != fb) {
+      if (text) std::cerr << "---- agreement text ----\n" << *text << "---- end of agreement text ----\n";
       std::cerr << fmt::format("{}: shipment {} (seed {}) priced differently:\n  shipment: {}\n  interp: {}\n  jit:    {}\n",
-                               file, i + 1, seed, describe(p, rec), fa, fb);
-      std::cerr << "  interp JSON: " << report::assessmentJson(p, c->sm, a, i + 1, "") << "\n";
-      std::cerr << "  jit JSON:    " << report::assessmentJson(p, c->sm, b, i + 1, "") << "\n";
+                               name, i + 1, seed, describe(p, rec), fa, fb);
+      std::cerr << "  interp JSON: " << report::assessmentJson(p, c.sm, a, i + 1, "") << "\n";
+      std::cerr << "  jit JSON:    " << report::assessmentJson(p, c.sm, b, i + 1, "") << "\n";
+      return false;
+    }
+    ++t.priced;
+    if (!a.ok()) ++t.withErrors;
+    if (!a.lines.empty() || !a.outcomes.empty()) ++t.withLines;
+  }
+  return true;
+}
+
+int randomAgreements(uint64_t k, uint64_t count, uint64_t seed, bool print) {
+  Tally t;
+  for (uint64_t i = 0; i < k; ++i) {
+    uint64_t s = seed + i;
+    std::string text = testgen::randomAgreement(s);
+    if (print) { std::cout << text; continue; }
+    std::string name = fmt::format("random-agreement-{}.lode", s);
+    auto c = compileText(name, text, {});
+    if (!c->program) {
+      std::cerr << "---- agreement text ----\n" << text << "---- end of agreement text ----\n";
+      for (const auto& d : c->diags.all()) std::cerr << formatDiagnostic(c->sm, d);
+      std::cerr << fmt::format("{}: the checker rejects a generated agreement (a bug of tests/agreement_gen.cpp)\n", name);
       return 1;
     }
-    ++priced;
-    if (!a.ok()) ++withErrors;
-    if (!a.lines.empty() || !a.outcomes.empty()) ++withLines;
+    try {
+      if (!compareExecutors(*c, name, &text, count, s, t)) return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "---- agreement text ----\n" << text << "---- end of agreement text ----\n";
+      std::cerr << fmt::format("{}: an executor threw: {}\n", name, e.what());
+      return 1;
+    }
   }
+  if (!print)
+    std::cout << fmt::format("{} random agreements (seeds {}..{}), {} random shipments, both executors agree "
+                             "({} with duty lines or outcomes, {} with evaluation errors)\n",
+                             k, seed, seed + k - 1, t.priced, t.withLines, t.withErrors);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string file;
+  uint64_t count = 100000, seed = 1, agreements = 0;
+  bool print = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a == "--count" && i + 1 < argc) count = std::stoull(argv[++i]);
+    else if (a == "--seed" && i + 1 < argc) seed = std::stoull(argv[++i]);
+    else if (a == "--random-agreements" && i + 1 < argc) agreements = std::stoull(argv[++i]);
+    else if (a == "--print") print = true;
+    else file = a;
+  }
+  if (agreements > 0) return randomAgreements(agreements, count, seed, print);
+  if (file.empty()) {
+    std::cerr << "usage: lode_differential AGREEMENT.lode [--count N] [--seed S]\n"
+                 "       lode_differential --random-agreements K [--count N] [--seed S] [--print]\n";
+    return 2;
+  }
+  auto c = compileFile(file, {});
+  if (!c->program) {
+    for (const auto& d : c->diags.all()) std::cerr << formatDiagnostic(c->sm, d);
+    return 2;
+  }
+  Tally t;
+  if (!compareExecutors(*c, file, nullptr, count, seed, t)) return 1;
   std::cout << fmt::format("{}: {} random shipments, both executors agree ({} with duty lines or outcomes, {} with evaluation errors)\n",
-                           file, priced, withLines, withErrors);
+                           file, t.priced, t.withLines, t.withErrors);
   return 0;
 }

@@ -39,6 +39,7 @@
 #include "runtime/decimal.h"
 #include "runtime/market.h"
 #include "runtime/registry.h"
+#include "runtime/thread_scratch.h"
 
 namespace {
 
@@ -539,6 +540,10 @@ bool validField(const lode_agreement* a, int32_t field) {
   return field >= 0 && static_cast<size_t>(field) < a->p().shipment.fields.size();
 }
 
+// The error a setter reports, reused per thread: a RowError holds three strings, and building and
+// destroying them on every call cost more than setting a typed value.
+rt::RowError& setterError() { return rt::threadScratch<rt::RowError>(); }
+
 unsigned hardwareThreads() { return std::max(1u, std::thread::hardware_concurrency()); }
 
 // CPUs this process may run on (its affinity mask), at most hardware_concurrency.
@@ -794,7 +799,7 @@ lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text,
         }
         const size_t f = static_cast<size_t>(field);
         rt::FieldValue& v = s->rec.values[f];
-        rt::RowError err;
+        rt::RowError& err = setterError();
         if (!textCell(*s->a, f, text, v, err)) {
           unsetField(*s->a, v, f);
           copyOut(fmt::format("{}: {}", s->a->p().shipment.fields[f].name, err.message), msg, msg_cap);
@@ -817,7 +822,7 @@ lode_status lode_shipment_set_decimal(lode_shipment* s, int32_t field, int64_t m
           return LODE_ERR_ARGUMENT;
         }
         const size_t f = static_cast<size_t>(field);
-        rt::RowError err;
+        rt::RowError& err = setterError();
         if (!typedDecimal(*s->a, f, micros, s->rec.values[f], err)) {
           unsetField(*s->a, s->rec.values[f], f);
           copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
@@ -840,7 +845,7 @@ lode_status lode_shipment_set_code(lode_shipment* s, int32_t field, lode_code fo
           return LODE_ERR_ARGUMENT;
         }
         const size_t f = static_cast<size_t>(field);
-        rt::RowError err;
+        rt::RowError& err = setterError();
         if (!typedCode(*s->a, f, format, code, s->rec.values[f], err)) {
           unsetField(*s->a, s->rec.values[f], f);
           copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
