@@ -284,11 +284,37 @@ class Codegen {
   }
 
   llvm::Value* callRt(llvm::FunctionCallee f, std::initializer_list<llvm::Value*> args, uint32_t pos, llvm::BasicBlock* fail) {
+    if (llvm::Value* folded = fold(f, args)) return folded;
     std::vector<llvm::Value*> a(args);
     a.push_back(c32(pos));
     a.push_back(tmp_);
     failIfPacked(b_.CreateCall(f, a), fail);
     return b_.CreateLoad(i64_, tmp_);
+  }
+
+  // A runtime call on constants is made now, by the same runtime function (`0 % of value`, a
+  // constant rate's scale, a constant's rounding), and so is a product with a constant 0, which is 0
+  // whatever the other operand. A call that would fail stays, so the error is raised at run time with
+  // its clause position. Null: no fold.
+  llvm::Value* fold(llvm::FunctionCallee f, std::initializer_list<llvm::Value*> args) {
+    llvm::Value* fn = f.getCallee();
+    auto isZero = [](llvm::Value* v) { auto* k = llvm::dyn_cast<llvm::ConstantInt>(v); return k && k->isZero(); };
+    if (fn == mul_.getCallee() && (isZero(args.begin()[0]) || isZero(args.begin()[1]))) return c64(0);
+    std::vector<int64_t> v;
+    for (llvm::Value* a : args) {
+      auto* k = llvm::dyn_cast<llvm::ConstantInt>(a);
+      if (!k) return nullptr;
+      v.push_back(k->getSExtValue());
+    }
+    int64_t out = 0;
+    rt::ErrCode e = rt::ErrCode::InvalidValue;
+    if (fn == mul_.getCallee()) e = rt::decMul(v[0], v[1], &out);
+    else if (fn == div_.getCallee()) e = rt::decDiv(v[0], v[1], &out);
+    else if (fn == neg_.getCallee()) e = rt::decNeg(v[0], &out);
+    else if (fn == abs_.getCallee()) e = rt::decAbs(v[0], &out);
+    else if (fn == scale_.getCallee()) e = rt::decMulRatio(v[0], v[1], v[2], &out);
+    else if (fn == round_.getCallee()) e = rt::decRound(v[0], v[1], rt::RoundingMode(v[2]), &out);
+    return e == rt::ErrCode::Ok ? c64(out) : nullptr;
   }
 
   // Ends the current block with a jump to `done` and merges two incoming values there.
