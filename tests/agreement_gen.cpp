@@ -185,6 +185,27 @@ class Gen {
       default: return mass(d);
     }
   }
+  // `(a op b)` for an arithmetic operator. The reference interpreter evaluates the two operands of
+  // + - * / (and `of`) as the arguments of one runtime call (compiler/interp/interp.cpp, evalNode), in
+  // the order GCC gives function arguments: right to left; the JIT evaluates them left to right. When
+  // both operands fail, the two executors report different errors (E0004 at the right operand against
+  // E0003 at the left one, say). Until the interpreter sequences them, one operand of every arithmetic
+  // operator is one that cannot fail; set this to true to generate the mismatch again.
+  static constexpr bool kBothOperandsMayFail = false;
+  std::string bin(Ty a, const char* op, Ty b, int d) {
+    bool safeLeft = false, safeRight = false;
+    if (!kBothOperandsMayFail) (chance(50) ? safeLeft : safeRight) = true;
+    return fmt::format("({} {} {})", safeLeft ? safe(a) : expr(a, d), op, safeRight ? safe(b) : expr(b, d));
+  }
+  // An expression of a type that never fails (quantity is never zero, so neither is unit_price).
+  std::string safe(Ty t) {
+    switch (t) {
+      case Ty::Money: return chance(50) ? lit("USD") : fmt::format("({} of value)", lit("%"));
+      case Ty::Pct: return lit("%");
+      case Ty::Price: return chance(50) ? lit("USD/t") : "unit_price";
+      default: return chance(50) ? lit("t") : "quantity";
+    }
+  }
   std::string seriesRead();
   std::string cond(int d);
   std::string measureCond(std::set<std::string>& used, int atoms);
@@ -232,7 +253,7 @@ std::string Gen::pct(int d) {
     case 4: return fmt::format("{}({}, {})", chance(50) ? "max" : "min", pct(d - 1), pct(d - 1));
     case 5: return fmt::format("(if {} then {} else {})", cond(d - 1), pct(d - 1), pct(d - 1));
     case 6: if (hasOwnership()) return fmt::format("owned_share({}, {})", chance(70) ? "facility" : "producer", group()); break;
-    case 7: return fmt::format("({} {} {})", pct(d - 1), chance(70) ? "+" : "-", pct(d - 1));
+    case 7: return bin(Ty::Pct, chance(70) ? "+" : "-", Ty::Pct, d - 1);
     case 8: return fmt::format("({} otherwise {})", pct(d - 1), lit("%"));
     case 9: if (auto a = attrOf("%", false)) return bands(*a, "%", Ty::Pct, false); break;
     default: break;
@@ -261,13 +282,13 @@ std::string Gen::price(int d) {
     case 4: if (auto c = column("USD/t")) return *c; break;
     case 5: if (auto a = attrOf("USD/t", false)) return chance(50) ? *a : fmt::format("({} otherwise unit_price)", *a); break;
     case 6: return fmt::format("{}({}, {})", chance(50) ? "max" : "min", price(d - 1), price(d - 1));
-    case 7: return chance(50) ? fmt::format("({} of {})", pct(d - 1), price(d - 1)) : fmt::format("({} * {})", price(d - 1), pct(d - 1));
-    case 8: return fmt::format("({} {} {})", price(d - 1), chance(50) ? "+" : "-", price(d - 1));
+    case 7: return chance(50) ? bin(Ty::Pct, "of", Ty::Price, d - 1) : bin(Ty::Price, "*", Ty::Pct, d - 1);
+    case 8: return bin(Ty::Price, chance(50) ? "+" : "-", Ty::Price, d - 1);
     case 9: return fmt::format("(if {} then {} else {})", cond(d - 1), price(d - 1), price(d - 1));
-    case 10: return chance(50) ? "(value / quantity)" : fmt::format("({} / {})", money(d - 1), mass(0));
+    case 10: return chance(50) ? "(value / quantity)" : fmt::format("({} / quantity)", money(d - 1));  // never E0002
     case 11: return bands(fmt::format("max({} - unit_price, 0 USD/t)", price(d - 1)), "USD/t", Ty::Pct, true);
     case 12: return fmt::format("({} otherwise {})", price(d - 1), lit("USD/t"));
-    case 13: return fmt::format("abs({} - {})", price(d - 1), price(d - 1));
+    case 13: return "abs" + bin(Ty::Price, "-", Ty::Price, d - 1);
     default: break;
   }
   return lit("USD/t");
@@ -279,7 +300,7 @@ std::string Gen::money(int d) {
     case 1: return chance(50) ? fmt::format("({} * quantity)", price(d - 1)) : fmt::format("(quantity * {})", price(d - 1));
     case 2: if (auto n = named(Ty::Money)) return *n; break;
     case 4: return fmt::format("{}({}, {})", chance(50) ? "max" : "min", money(d - 1), money(d - 1));
-    case 5: return fmt::format("({} + {})", money(d - 1), money(d - 1));
+    case 5: return bin(Ty::Money, "+", Ty::Money, d - 1);
     case 6: return fmt::format("(if {} then {} else {})", cond(d - 1), money(d - 1), money(d - 1));
     case 7: return fmt::format("({} otherwise {})", money(d - 1), money(0));
     case 8: {
@@ -288,9 +309,9 @@ std::string Gen::money(int d) {
     }
     case 9: return fmt::format("(content_value({}) otherwise value)", mineral());
     case 10: return fmt::format("({} * {} USD)", num(d - 1), fixed(between(1, 500), 1));
-    case 11: return fmt::format("({} of {})", pct(d - 1), money(d - 1));
-    case 12: return fmt::format("({} * {})", price(d - 1), mass(d - 1));
-    case 13: return fmt::format("({} - {})", money(d - 1), money(d - 1));
+    case 11: return bin(Ty::Pct, "of", Ty::Money, d - 1);
+    case 12: return bin(Ty::Price, "*", Ty::Mass, d - 1);
+    case 13: return bin(Ty::Money, "-", Ty::Money, d - 1);
     case 14: return bands("quantity", "t", Ty::Money, false);
     default: break;
   }
@@ -308,7 +329,7 @@ std::string Gen::mass(int d) {
     case 4: if (auto c = column("t")) return *c; break;
     case 5: if (auto a = attrOf("t", false)) return fmt::format("({} otherwise quantity)", *a); break;
     case 6: return fmt::format("{}({}, {})", chance(50) ? "max" : "min", mass(d - 1), mass(d - 1));
-    case 7: return fmt::format("({} + {})", mass(d - 1), mass(d - 1));
+    case 7: return bin(Ty::Mass, "+", Ty::Mass, d - 1);
     default: break;
   }
   return lit("t");
@@ -637,7 +658,8 @@ void Gen::values() {
     bool ref = t == Ty::Price && chance(50);
     std::string name = fresh(ref ? "ref" : "val");
     std::string e = expr(t, 2);
-    out_ += fmt::format("{} {}{} = {}\n", ref ? "reference" : "let", name, chance(60) ? std::string(": ") + unitOf(t) : "", e);
+    bool typed = ref || chance(60);  // a reference states its unit (L0202)
+    out_ += fmt::format("{} {}{} = {}\n", ref ? "reference" : "let", name, typed ? std::string(": ") + unitOf(t) : "", e);
     values_.push_back({name, t});
   }
   if (chance(40)) {  // a rate by bands of the unit price
