@@ -185,16 +185,11 @@ class Gen {
       default: return mass(d);
     }
   }
-  // `(a op b)` for an arithmetic operator. The reference interpreter evaluates the two operands of
-  // + - * / (and `of`) as the arguments of one runtime call (compiler/interp/interp.cpp, evalNode), in
-  // the order GCC gives function arguments: right to left; the JIT evaluates them left to right. When
-  // both operands fail, the two executors report different errors (E0004 at the right operand against
-  // E0003 at the left one, say). Until the interpreter sequences them, one operand of every arithmetic
-  // operator is one that cannot fail; set this to true to generate the mismatch again.
-  static constexpr bool kBothOperandsMayFail = false;
+  // `(a op b)` for an arithmetic operator. Both operands may fail: the executors must then report
+  // the left one's error (the interpreter once evaluated them in GCC's argument order, right to left;
+  // tests/lang/good/operand_order.lode).
   std::string bin(Ty a, const char* op, Ty b, int d) {
-    bool safeLeft = false, safeRight = false;
-    if (!kBothOperandsMayFail) (chance(50) ? safeLeft : safeRight) = true;
+    bool safeLeft = chance(15), safeRight = !safeLeft && chance(15);
     return fmt::format("({} {} {})", safeLeft ? safe(a) : expr(a, d), op, safeRight ? safe(b) : expr(b, d));
   }
   // An expression of a type that never fails (quantity is never zero, so neither is unit_price).

@@ -342,10 +342,16 @@ Val Frame::evalNode(uint32_t idx) {
       if (trace_) traceEv(rt::TraceEvent::Value, 0, p_.defs[n.a].pos, p_.defs[n.a].name, show(p_.defs[n.a].node, v));
       return v;
     }
-    case Op::Add: check(rt::decAdd(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
-    case Op::Sub: check(rt::decSub(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
-    case Op::Mul: check(rt::decMul(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
-    case Op::Div: check(rt::decDiv(eval(k[0]).i, eval(k[1]).i, &out), 0, n.pos); return {out, nullptr};
+    // Operands left to right, each in its own statement (the order of a call's arguments is
+    // unspecified in C++): when both fail, the left one's error is the one reported, as in the JIT.
+    case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: {
+      int64_t a = eval(k[0]).i;
+      int64_t c = eval(k[1]).i;
+      ErrCode e = n.op == Op::Add ? rt::decAdd(a, c, &out) : n.op == Op::Sub ? rt::decSub(a, c, &out)
+                : n.op == Op::Mul ? rt::decMul(a, c, &out) : rt::decDiv(a, c, &out);
+      check(e, 0, n.pos);
+      return {out, nullptr};
+    }
     case Op::Neg: check(rt::decNeg(eval(k[0]).i, &out), 0, n.pos); return {out, nullptr};
     case Op::Abs: check(rt::decAbs(eval(k[0]).i, &out), 0, n.pos); return {out, nullptr};
     case Op::Scale: check(rt::decMulRatio(eval(k[0]).i, n.imm, n.imm2, &out), 0, n.pos); return {out, nullptr};
@@ -395,7 +401,8 @@ Val Frame::evalNode(uint32_t idx) {
     case Op::SeriesAgg: return {evalSeries(n), nullptr};
     case Op::Schedule: return {evalSchedule(n), nullptr};
     case Op::DaysBetween: {
-      int64_t d = eval(k[1]).i - eval(k[0]).i;
+      int64_t from = eval(k[0]).i;  // left to right, as above
+      int64_t d = eval(k[1]).i - from;
       return {d * rt::kOne, nullptr};
     }
     default: return evalRare(n, k);
