@@ -106,8 +106,9 @@ schedulePoint
 // ---- 11. registries --------------------------------------------------------------------------
 registryDecl
   : REGISTRY IDENT COLON IDENT                                  # RegistryBuiltin
-  | REGISTRY IDENT BY IDENT EFFECTIVE? LBRACE column (COMMA? column)* RBRACE  # RegistryTable
+  | REGISTRY IDENT BY registryKey EFFECTIVE? LBRACE column (COMMA? column)* RBRACE  # RegistryTable
   ;
+registryKey : IDENT | ORIGIN ;  // a shipment field or a column name; `origin` is also a keyword
 column : IDENT COLON typeRef ;
 
 // ---- 9. origin rules ---------------------------------------------------------------------------

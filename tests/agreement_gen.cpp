@@ -597,9 +597,7 @@ void Gen::groups() {
 }
 
 void Gen::registries() {
-  // Not `by origin`: docs/language.md names it, but `origin` is a keyword and the grammar wants a name
-  // after `by` (L0001), so a registry by country is keyed by export_country or destination here.
-  static const char* const kKeys[] = {"producer", "exporter", "facility", "destination", "mineral", "export_country"};
+  static const char* const kKeys[] = {"producer", "exporter", "facility", "destination", "mineral", "export_country", "origin"};
   static const std::pair<const char*, const char*> kCols[] = {
       {"rate", "%"}, {"surcharge", "%"}, {"min_price", "USD/t"}, {"floor_price", "USD/t"},
       {"tonnes", "t"}, {"note", "text"}, {"declared", "date"}};

@@ -317,9 +317,9 @@ ast::RegistryDecl AstBuilder::registry(P::RegistryDeclContext* r) {
     rd.builtin = text(b->IDENT(1));
     rd.keyRange = rangeOf(b->IDENT(1));
   } else if (auto* t = dynamic_cast<P::RegistryTableContext*>(r)) {
-    rd.name = text(t->IDENT(0));
-    rd.key = text(t->IDENT(1));
-    rd.keyRange = rangeOf(t->IDENT(1));
+    rd.name = text(t->IDENT());
+    rd.key = text(t->registryKey());
+    rd.keyRange = rangeOf(t->registryKey());
     rd.effective = t->EFFECTIVE() != nullptr;
     for (auto* col : t->column()) {
       auto c = node<ast::Column>(rangeOf(col));
