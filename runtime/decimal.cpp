@@ -1,7 +1,5 @@
 #include "runtime/decimal.h"
 
-#include <limits>
-
 namespace lode::rt {
 
 namespace {

@@ -83,12 +83,7 @@ class Frame : public jit::FrameView {
       jitDetailField_ = int32_t(p_.nodes[missingAt].a);  // the name is copied only if the error leaves
       return jitDetailFor_;
     }
-    try {
-      *out = evalNode(idx).i;
-      return 0;
-    } catch (const Failure& f) {
-      return keepDetail(f);
-    }
+    return packed([&] { *out = evalNode(idx).i; });
   }
 
   // The compiled measures' ways back in (jit.h Callbacks).
@@ -112,28 +107,28 @@ class Frame : public jit::FrameView {
     out_.lines.push_back({uint32_t(at >> 32), uint32_t(at) >> 1, bool(at & 1), rate, base, amount, rounded});
   }
   uint64_t share(const rt::FieldValue& entity, uint32_t idx, int64_t* out) {
-    try {
-      *out = ownedShare(&entity.s, p_.nodes[idx]);
-      return 0;
-    } catch (const Failure& f) {
-      return keepDetail(f);
-    }
+    return packed([&] { *out = ownedShare(&entity.s, p_.nodes[idx]); });
   }
   void outcome(uint32_t mi, uint32_t si) { out_.outcomes.push_back({uint8_t(p_.measures[mi].stmts[si].outcome), mi, si}); }
   uint64_t let(uint32_t mi, uint32_t si) {
     const ir::Stmt& s = p_.measures[mi].stmts[si];
-    try {
-      scratch_.locals[s.slot] = eval(uint32_t(s.value));
-      return 0;
-    } catch (const Failure& f) {
-      return keepDetail(f);
-    }
+    return packed([&] { scratch_.locals[s.slot] = eval(uint32_t(s.value)); });
   }
   void measureStep(uint32_t mi);
 
  private:
   [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) {
     throw Failure{c, pos, std::move(detail)};
+  }
+  // Runs `work` for compiled code: 0, or its failure packed (keepDetail), never a throw.
+  template <typename F>
+  uint64_t packed(F&& work) {
+    try {
+      work();
+      return 0;
+    } catch (const Failure& f) {
+      return keepDetail(f);
+    }
   }
   // A callback's error goes back to compiled code packed; its detail waits here for the error to come
   // out of the compiled code (the same packed value), or to be handled there by `otherwise`.
