@@ -148,6 +148,8 @@ struct PlanField {
   Column::Form form;
   lode_code code;
   bool hs;                 // Text form of an HS field: parsed cells are memoised
+  bool plainText;          // Text form of a text field: plain ASCII cells are taken as they are
+  bool country;            // LODE_CODE_COUNTRY: a known country's code is the value as it is
   const int64_t* values;   // typed
   const uint8_t* present;  // typed; null: every row
   const Column* col;
@@ -1058,6 +1060,22 @@ size_t memoSlot(std::string_view t) {
   return static_cast<size_t>(h >> 59) % RowScratch::kMemo;
 }
 
+// Nonempty ASCII without spaces at either end: a text field's cell as it is (see textCell).
+bool plainAscii(std::string_view t) {
+  if (t.empty() || t.front() <= ' ' || t.back() <= ' ') return false;
+  unsigned char high = 0;
+  for (char c : t) high |= static_cast<unsigned char>(c);
+  return high < 0x80;
+}
+
+// A country packed as LODE_COUNTRY('C', 'N') that the agreement knows: the packing is
+// rt::countryCode's, so the code is the value.
+bool knownCountry(const lode_agreement& a, int64_t x) {
+  static_assert(LODE_COUNTRY('C', 'N') == rt::countryCode('C', 'N'));
+  uint64_t c0 = uint64_t(x >> 8) - 'A', c1 = uint64_t(x & 0xff) - 'A';
+  return (x >> 16) == 0 && c0 < 26 && c1 < 26 && a.countryOk[c0 * 26 + c1];
+}
+
 // Assembles row i from the columns and prices it. A bad cell is reported in the row's result (as
 // "field: reason") and the row is not evaluated. true when the row priced without error. Only the
 // fields with a column are touched: the others were set up once (absent, or their default).
@@ -1078,6 +1096,12 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
         break;
       case Column::Form::Text: {
         std::string_view text = pf.col->text(i);
+        if (pf.plainText && plainAscii(text)) {  // what textCell makes of it, without its dispatch
+          v.present = true;
+          v.i = 0;
+          if (v.s != text) v.s.assign(text.data(), text.size());
+          break;
+        }
         if (!pf.hs || text.empty()) {
           ok = textCell(a, pf.f, text, v, s.err);
           break;
@@ -1104,7 +1128,7 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
           break;
         }
         int64_t x = pf.values[i];
-        if (x >= pf.lo && x <= pf.hi) {  // in range by construction: no check, no conversion
+        if ((x >= pf.lo && x <= pf.hi) || (pf.country && knownCountry(a, x))) {  // valid as it is: no conversion
           v.present = true;
           v.i = x;
           break;
@@ -1127,6 +1151,15 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
   if (!r.as.errors.empty()) return false;
   evaluate(b->a, in, rec, r.as);
   return r.as.ok();
+}
+
+// Every field of the thread's record absent (or its default) until a column says otherwise. The
+// record keeps its storage from one pricing to the next.
+void prepareScratch(const lode_agreement& a, RowScratch& s) {
+  const size_t fields = a.blank.values.size();
+  s.rec.values = a.blank.values;
+  s.state.assign(fields, RowScratch::Absent);
+  if (s.memo.size() != fields * RowScratch::kMemo) s.memo.assign(fields * RowScratch::kMemo, {});
 }
 
 }  // namespace
@@ -1163,18 +1196,16 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
         else if (col.code == LODE_CODE_BOOL) lo = 0, hi = 1;
       }
       b->plan.push_back({uint32_t(f), col.form, col.code, col.form == Column::Form::Text && spec.kind == rt::FieldKind::Hs,
+                         col.form == Column::Form::Text && spec.kind == rt::FieldKind::Text,
+                         col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY,
                          col.values.data(), col.present.empty() ? nullptr : col.present.data(), &col, lo, hi});
     }
     if (b->scratch.size() < threads) b->scratch.resize(threads);
-    for (size_t t = 0; t < threads; ++t) {  // every field absent (or its default) until a column says
-      RowScratch& s = b->scratch[t];
-      s.rec.values = a.blank.values;
-      s.state.assign(fields, RowScratch::Absent);
-      if (s.memo.size() != fields * RowScratch::kMemo) s.memo.assign(fields * RowScratch::kMemo, {});
-    }
     if (threads == 1) {
+      RowScratch& s = b->scratch[0];
+      prepareScratch(a, s);
       size_t ok = 0;
-      for (size_t i = 0; i < b->n; ++i) ok += priceRow(b, in, b->scratch[0], i) ? 1 : 0;
+      for (size_t i = 0; i < b->n; ++i) ok += priceRow(b, in, s, i) ? 1 : 0;
       if (priced) *priced = ok;
       return LODE_OK;
     }
@@ -1182,12 +1213,14 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
     // writes only its rows' results, so the results are those of the sequential run.
     std::atomic<size_t> next{0}, ok{0};
     std::function<void(size_t)> job = [&](size_t t) {
+      RowScratch& s = b->scratch[t];
+      prepareScratch(a, s);  // on the thread that uses it, in parallel
       size_t mine = 0;
       for (;;) {
         size_t from = next.fetch_add(kChunkRows, std::memory_order_relaxed);
         if (from >= b->n) break;
         size_t to = std::min(b->n, from + kChunkRows);
-        for (size_t i = from; i < to; ++i) mine += priceRow(b, in, b->scratch[t], i) ? 1 : 0;
+        for (size_t i = from; i < to; ++i) mine += priceRow(b, in, s, i) ? 1 : 0;
       }
       ok.fetch_add(mine, std::memory_order_relaxed);
     };

@@ -188,6 +188,56 @@ TEST_CASE("C ABI: a columnar batch reports bad cells per row and prices the rest
   lode_batch_free(b);
 }
 
+TEST_CASE("C ABI: a batch's text cells read as one shipment's: padded, non-ASCII, invalid UTF-8, empty") {
+  E1 e;
+  // Row 1 is T2 from a facility; rows 2 to 5 differ only in how that facility cell is written.
+  const char* facility[] = {"F-ID-JV-25", "  F-ID-JV-25\t", "F-ID-JV-25 ", "F\xC3\xBC-1", "F\xff-1", ""};
+  const size_t n = 6;
+  lode_batch* b = nullptr;
+  REQUIRE(lode_batch_new(e.a, n, &b) == LODE_OK);
+  auto same = [&](const char* cell) { return std::vector<const char*>(n, cell); };
+  std::vector<std::vector<const char*>> cols = {same("2029-03-01"), same("2504.10.50.00"), same("MZ"), same("graphite"),
+                                                same("processed"), same("20 t"), same("56000 USD")};
+  const char* names[] = {"date", "hs", "origin", "mineral", "node", "quantity", "value"};
+  for (size_t c = 0; c < cols.size(); ++c) REQUIRE(lode_batch_set_column(b, lode_field(e.a, names[c]), cols[c].data(), n) == LODE_OK);
+  REQUIRE(lode_batch_set_column(b, lode_field(e.a, "facility"), facility, n) == LODE_OK);
+  size_t priced = 0;
+  REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  CHECK(priced == n - 1);
+  // Each row against the same shipment set one field at a time.
+  for (size_t i = 0; i < n; ++i) {
+    lode_shipment* s = nullptr;
+    lode_result* r = nullptr;
+    lode_shipment_new(e.a, &s);
+    lode_result_new(&r);
+    for (size_t c = 0; c < cols.size(); ++c) REQUIRE(lode_shipment_set(s, lode_field(e.a, names[c]), cols[c][i], nullptr, 0) == LODE_OK);
+    bool cellOk = lode_shipment_set(s, lode_field(e.a, "facility"), facility[i], nullptr, 0) == LODE_OK;
+    const lode_result* br = lode_batch_result(b, i);
+    CAPTURE(i);
+    CHECK(cellOk == (i != 4));
+    if (cellOk) {
+      REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+      int64_t want = 0, got = 0;
+      REQUIRE(lode_result_total_micros(r, &want) == LODE_OK);
+      REQUIRE(lode_result_total_micros(br, &got) == LODE_OK);
+      CHECK(got == want);
+    } else {
+      REQUIRE(lode_result_error_count(br) == 1);
+      const char* code = nullptr;
+      const char* message = nullptr;
+      REQUIRE(lode_result_error(br, 0, &code, &message) == LODE_OK);
+      CHECK(std::string(message).find("facility: not valid UTF-8") != std::string::npos);
+    }
+    lode_result_free(r);
+    lode_shipment_free(s);
+  }
+  int64_t padded = 0, plain = 0;
+  lode_result_total_micros(lode_batch_result(b, 0), &plain);
+  lode_result_total_micros(lode_batch_result(b, 1), &padded);
+  CHECK(padded == plain);
+  lode_batch_free(b);
+}
+
 TEST_CASE("C ABI: many threads price with one agreement and one inputs object") {
   E1 e;
   std::atomic<int> wrong{0};
