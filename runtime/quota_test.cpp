@@ -36,7 +36,7 @@ TEST_CASE("the ledger keeps one balance per quota, period and key") {
   CHECK(l.used("trq", day(2028, 1, 1), "") == 1);
 }
 
-TEST_CASE("quota state round-trips through CSV; bad rows are reported, the rest kept") {
+TEST_CASE("quota state round-trips through CSV, and bad rows are reported, the rest kept") {
   std::istringstream in(
       "quota,period,key,used\n"
       "co_trq,2028-01-01,,1990 t\n"

@@ -61,7 +61,7 @@ TEST_CASE("registry: effective-dated rows and the * fallback") {
   CHECK(r->values[1].i == decFromInt(10));
 }
 
-TEST_CASE("registry: no fallback row gives nullptr; missing column rejects the file") {
+TEST_CASE("registry: no fallback row gives nullptr, and a missing column rejects the file") {
   RegistryTable t = rateTable();
   std::istringstream in("country,rate\nCN,5\n");
   CHECK(t.loadCsv(in, "r.csv").empty());

@@ -182,7 +182,7 @@ TEST_CASE("a unique field: a repeated value is a row error naming the first row"
   }
 }
 
-TEST_CASE("jsonl: an overlong line is one row error; invalid UTF-8 never reaches a message") {
+TEST_CASE("jsonl: an overlong line is one row error, and invalid UTF-8 never reaches a message") {
   Schema s = shipmentSchema();
   std::string big(RecordReader::kMaxLineBytes + 5, ' ');
   std::istringstream in("{\"id\":\"S1\",\"quantity\":\"1 t\",\"origin\":\"CN\"," + big + "}\n"

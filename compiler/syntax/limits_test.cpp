@@ -164,7 +164,7 @@ TEST_CASE("empty, blank and comment-only files have no header") {
   }
 }
 
-TEST_CASE("a byte order mark and CRLF line ends are accepted; positions are what an editor shows") {
+TEST_CASE("a byte order mark and CRLF line ends are accepted, and positions are what an editor shows") {
   std::string text = kHeader + "measure m \"Maßnahme\" on co { duty: 5 % of quantity }\n";
   std::string crlf;
   for (char c : text) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
