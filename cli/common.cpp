@@ -18,15 +18,17 @@ namespace lode::cli {
 void EngineOptions::addTo(CLI::App* sub) {
   sub->add_option("--engine", engine, "Executor: jit (native code via LLVM, default) or interp (the reference interpreter)")
       ->check(CLI::IsMember({"interp", "jit"}));
-  sub->add_option("--jit-opt", jitOpt, "JIT optimisation: O2 (default) or quick (compiles several times faster)")
-      ->check(CLI::IsMember({"O2", "quick"}));
+  sub->add_option("--jit-opt", jitOpt,
+                  "JIT optimisation: O2 (default), quick (compiles several times faster) or tiered (quick code at "
+                  "once, the O2 code installed when a background compile has made it)")
+      ->check(CLI::IsMember({"O2", "quick", "tiered"}));
   sub->add_option("--jit-cache", jitCache,
                   "Directory for compiled machine code, keyed by the agreement's content hash (default $LODE_JIT_CACHE)");
 }
 
 jit::CompileOptions EngineOptions::compileOptions() const {
   jit::CompileOptions o;
-  o.level = jitOpt == "quick" ? jit::OptLevel::Quick : jit::OptLevel::O2;
+  o.level = jitOpt == "quick" ? jit::OptLevel::Quick : jitOpt == "tiered" ? jit::OptLevel::Tiered : jit::OptLevel::O2;
   o.cacheDir = jitCache;
   if (o.cacheDir.empty())
     if (const char* env = std::getenv("LODE_JIT_CACHE")) o.cacheDir = env;

@@ -55,11 +55,19 @@ lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lod
                                    size_t diag_cap);
 void lode_agreement_free(lode_agreement* a);
 /* Compiles the agreement's expressions to native code with LLVM (the "jit" engine, same results as
- * the interpreter); lode_price and lode_batch_price run it from then on. cache_dir may be NULL, or a
- * directory where compiled code is kept under the agreement's content hash, so a restarted service
- * loads it instead of compiling again. Call it before the agreement is shared between threads.
- * LODE_ERR_COMPILE with the reason in msg when LLVM fails; the agreement then stays interpreted. */
+ * the interpreter); lode_price and lode_batch_price run it from then on. In two tiers: quickly
+ * compiled code before it returns (milliseconds), then the agreement optimised (LLVM O2) on a
+ * background thread and installed when it is ready; pricings that start after that run it. cache_dir
+ * may be NULL, or a directory where the optimised code is kept under the agreement's content hash, so
+ * a restarted service loads it at once instead of compiling again. Call it before the agreement is
+ * shared between threads. LODE_ERR_COMPILE with the reason in msg when LLVM fails; the agreement then
+ * stays interpreted. lode_agreement_free waits for a background compile still running. */
 lode_status lode_agreement_jit(lode_agreement* a, const char* cache_dir, char* msg, size_t msg_cap);
+/* Blocks until the optimised code of lode_agreement_jit is installed (and stored in its cache_dir).
+ * LODE_OK, also at once when the code came from the cache or the agreement is interpreted;
+ * LODE_ERR_COMPILE with the reason in msg when the background compile failed: the quickly compiled
+ * code goes on pricing, with the same results. */
+lode_status lode_agreement_jit_wait(const lode_agreement* a, char* msg, size_t msg_cap);
 /* 0: interpreted; 1: native code compiled now; 2: native code loaded from the cache. */
 int lode_agreement_engine(const lode_agreement* a);
 /* The field handle of a shipment field or attribute ("hs", "quantity", "energy_density",

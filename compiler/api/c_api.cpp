@@ -620,6 +620,7 @@ lode_status lode_agreement_jit(lode_agreement* a, const char* cache_dir, char* m
   return guarded(
       [&] {
         jit::CompileOptions opts;
+        opts.level = jit::OptLevel::Tiered;
         if (cache_dir) opts.cacheDir = cache_dir;
         std::string error;
         auto compiled = jit::CompiledProgram::compile(a->p(), interp::jitCallback(), &error, opts);
@@ -630,6 +631,15 @@ lode_status lode_agreement_jit(lode_agreement* a, const char* cache_dir, char* m
         return LODE_OK;
       },
       msg, msg_cap);
+}
+
+lode_status lode_agreement_jit_wait(const lode_agreement* a, char* msg, size_t msg_cap) {
+  if (!a) return LODE_ERR_NULL;
+  if (!live(a, kAgreement)) return LODE_ERR_HANDLE;
+  copyOut("", msg, msg_cap);
+  if (!a->compiled || a->compiled->waitOptimised()) return LODE_OK;
+  copyOut(a->compiled->backgroundError(), msg, msg_cap);
+  return LODE_ERR_COMPILE;
 }
 
 int lode_agreement_engine(const lode_agreement* a) {

@@ -282,12 +282,16 @@ TEST_CASE("C ABI: the jit engine prices like the interpreter and a second servic
   int64_t interpreted = priceT2(first);
   char msg[512];
   REQUIRE(lode_agreement_jit(first.a, cache.c_str(), msg, sizeof msg) == LODE_OK);
-  CHECK(lode_agreement_engine(first.a) == 1);  // compiled, and stored
+  CHECK(lode_agreement_engine(first.a) == 1);  // compiled
+  CHECK(priceT2(first) == interpreted);         // by the quick code or the optimised one
+  REQUIRE(lode_agreement_jit_wait(first.a, msg, sizeof msg) == LODE_OK);  // optimised, and stored
   CHECK(priceT2(first) == interpreted);
   E1 restarted;
   REQUIRE(lode_agreement_jit(restarted.a, cache.c_str(), msg, sizeof msg) == LODE_OK);
   CHECK(lode_agreement_engine(restarted.a) == 2);  // loaded, not compiled
+  CHECK(lode_agreement_jit_wait(restarted.a, msg, sizeof msg) == LODE_OK);
   CHECK(priceT2(restarted) == 35000000000LL);
+  CHECK(lode_agreement_jit_wait(nullptr, msg, sizeof msg) == LODE_ERR_NULL);
   CHECK(lode_agreement_jit(nullptr, nullptr, msg, sizeof msg) == LODE_ERR_NULL);
   CHECK(lode_agreement_engine(nullptr) == 0);
   std::error_code ec;

@@ -53,7 +53,7 @@ class Frame : public jit::FrameView {
   Frame(const ir::Program& p, const rt::Record& r, const Inputs& in, rt::Assessment& out, bool trace,
         const jit::CompiledProgram* compiled, const Interpreter::Tables& tables)
       : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()), tables_(tables),
-        fns_(compiled ? compiled->table().data() : nullptr),
+        fns_(compiled ? compiled->table() : nullptr),
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset.
     if (scratch_.globals.size() < p.defs.size()) scratch_.globals.resize(p.defs.size());

@@ -23,6 +23,7 @@
 #include <array>
 #include <chrono>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -229,55 +230,18 @@ llvm::Expected<std::vector<std::string>> emitObjects(const ir::Program& p, const
   return objects;
 }
 
-}  // namespace
 
-struct CompiledProgram::Impl {
+// One tier's machine code linked into its own LLJIT, and the functions looked up in it.
+struct Linked {
   std::unique_ptr<llvm::orc::LLJIT> jit;
+  std::vector<ExprFn> fns;  // by node
+  MeasuresFn measures = nullptr;
 };
 
-CompiledProgram::~CompiledProgram() = default;
-
-std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, const Callbacks& cb, std::string* error,
-                                                          const CompileOptions& options) {
-  initLlvm();
-  auto fail = [&](llvm::Error e) -> std::unique_ptr<CompiledProgram> {
-    if (error) *error = llvm::toString(std::move(e));
-    return nullptr;
-  };
-  std::vector<uint32_t> roots = compiledRoots(p);
-  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!jtmb) return fail(jtmb.takeError());
-  jtmb->setCodeGenOptLevel(options.level == OptLevel::O2 ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::None);
-
-  std::unique_ptr<CompiledProgram> out(new CompiledProgram());
-  out->key_ = programHash(p, roots, options.level, jtmb->getTargetTriple().str() + " " + jtmb->getCPU());
-  // One cache entry per partition: "<key>" alone, or "<key>.<part>of<parts>".
-  uint32_t parts = partitionCount(p);
-  auto entryKey = [&](uint32_t part) { return parts == 1 ? out->key_ : fmt::format("{}.{}of{}", out->key_, part, parts); };
-  std::optional<ObjectCache> cache;
-  std::vector<std::string> objects;
-  if (!options.cacheDir.empty()) {
-    cache.emplace(options.cacheDir);
-    for (uint32_t part = 0; part < parts; ++part) {
-      std::optional<std::string> object = cache->load(entryKey(part));
-      if (!object) break;
-      objects.push_back(std::move(*object));
-    }
-    out->fromCache_ = objects.size() == parts;
-    if (!out->fromCache_) objects.clear();
-  }
-  if (objects.empty()) {
-    auto emitted = emitObjects(p, roots, options.level, *jtmb, out->phases_);
-    if (!emitted) return fail(emitted.takeError());
-    objects = std::move(*emitted);
-    for (uint32_t part = 0; cache && part < parts; ++part)
-      if (!cache->store(entryKey(part), objects[part], error)) return nullptr;
-  }
-  out->parts_ = parts;
-
-  auto linkStart = Clock::now();
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*jtmb)).create();
-  if (!jit) return fail(jit.takeError());
+llvm::Expected<Linked> link(const ir::Program& p, const std::vector<uint32_t>& roots, const std::vector<std::string>& objects,
+                            llvm::orc::JITTargetMachineBuilder jtmb, const Callbacks& cb) {
+  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(jtmb)).create();
+  if (!jit) return jit.takeError();
   llvm::orc::SymbolMap syms;
   auto add = [&](const char* name, void* addr) {
     syms[(*jit)->mangleAndIntern(name)] = {llvm::orc::ExecutorAddr::fromPtr(addr), llvm::JITSymbolFlags::Exported};
@@ -295,13 +259,13 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   add("lode_x_let", reinterpret_cast<void*>(cb.let));
   add("lode_x_measure", reinterpret_cast<void*>(cb.measure));
   add("lode_x_share", reinterpret_cast<void*>(cb.share));
-  if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return fail(std::move(e));
-  for (uint32_t part = 0; part < parts; ++part) {
+  if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return std::move(e);
+  for (size_t part = 0; part < objects.size(); ++part) {
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(objects[part], fmt::format("lode_agreement_{}.o", part));
-    if (auto e = (*jit)->addObjectFile(std::move(buffer))) return fail(std::move(e));
+    if (auto e = (*jit)->addObjectFile(std::move(buffer))) return std::move(e);
   }
-
-  out->fns_.assign(p.nodes.size(), nullptr);
+  Linked out;
+  out.fns.assign(p.nodes.size(), nullptr);
   // One lookup for all functions: the object is linked once, not once per symbol.
   llvm::orc::SymbolLookupSet wanted;
   std::vector<std::pair<uint32_t, llvm::orc::SymbolStringPtr>> names;
@@ -313,15 +277,167 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   wanted.add(measuresName);
   auto& es = (*jit)->getExecutionSession();
   auto found = es.lookup(llvm::orc::makeJITDylibSearchOrder(&(*jit)->getMainJITDylib()), std::move(wanted));
-  if (!found) return fail(found.takeError());
-  for (const auto& [r, sym] : names) out->fns_[r] = (*found)[sym].getAddress().toPtr<ExprFn>();
-  out->measures_ = (*found)[measuresName].getAddress().toPtr<MeasuresFn>();
+  if (!found) return found.takeError();
+  for (const auto& [r, sym] : names) out.fns[r] = (*found)[sym].getAddress().toPtr<ExprFn>();
+  out.measures = (*found)[measuresName].getAddress().toPtr<MeasuresFn>();
+  out.jit = std::move(*jit);
+  return out;
+}
+
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> machineFor(OptLevel level) {
+  auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
+  if (!jtmb) return jtmb.takeError();
+  jtmb->setCodeGenOptLevel(level == OptLevel::O2 ? llvm::CodeGenOptLevel::Default : llvm::CodeGenOptLevel::None);
+  return jtmb;
+}
+
+std::string targetOf(const llvm::orc::JITTargetMachineBuilder& jtmb) { return jtmb.getTargetTriple().str() + " " + jtmb.getCPU(); }
+
+// One cache entry per partition: "<key>" alone, or "<key>.<part>of<parts>".
+std::string entryKey(const std::string& key, uint32_t part, uint32_t parts) {
+  return parts == 1 ? key : fmt::format("{}.{}of{}", key, part, parts);
+}
+
+// Every partition's object from the cache, or nothing when one is missing.
+std::vector<std::string> cachedObjects(const ObjectCache& cache, const std::string& key, uint32_t parts) {
+  std::vector<std::string> objects;
+  for (uint32_t part = 0; part < parts; ++part) {
+    std::optional<std::string> object = cache.load(entryKey(key, part, parts));
+    if (!object) return {};
+    objects.push_back(std::move(*object));
+  }
+  return objects;
+}
+
+}  // namespace
+
+struct CompiledProgram::Impl {
+  Linked first;      // the code compiled (or loaded) by compile()
+  Linked optimised;  // Tiered: the O2 code, once the background compile has linked it
+  // The background compile of a tiered program: its own copy of the program (the caller's may go
+  // first), stopped between phases when the program is destroyed early.
+  std::unique_ptr<ir::Program> program;
+  std::thread background;
+  std::atomic<bool> stop{false};
+  mutable std::mutex m;
+  mutable std::condition_variable ended;
+  bool running = false;
+  bool installed = true;
+  std::string error;
+
+  void finish() {
+    stop = true;
+    if (background.joinable()) background.join();
+  }
+};
+
+CompiledProgram::~CompiledProgram() {
+  if (impl_) impl_->finish();  // before the members the background compile writes go
+}
+
+bool CompiledProgram::waitOptimised() const {
+  std::unique_lock<std::mutex> l(impl_->m);
+  impl_->ended.wait(l, [&] { return !impl_->running; });
+  return impl_->installed;
+}
+
+std::string CompiledProgram::backgroundError() const {
+  std::lock_guard<std::mutex> l(impl_->m);
+  return impl_->error;
+}
+
+std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, const Callbacks& cb, std::string* error,
+                                                          const CompileOptions& options) {
+  initLlvm();
+  auto fail = [&](llvm::Error e) -> std::unique_ptr<CompiledProgram> {
+    if (error) *error = llvm::toString(std::move(e));
+    return nullptr;
+  };
+  std::vector<uint32_t> roots = compiledRoots(p);
+  const bool tiered = options.level == OptLevel::Tiered;
+  // What is compiled now: a tiered program's quick code, unless its O2 code is in the cache.
+  OptLevel now = tiered ? OptLevel::Quick : options.level;
+  auto jtmb = machineFor(now);
+  if (!jtmb) return fail(jtmb.takeError());
+
+  std::unique_ptr<CompiledProgram> out(new CompiledProgram());
+  out->impl_ = std::make_unique<Impl>();
+  // The key of the code that is stored: a tiered program stores (and looks for) its O2 code.
+  out->key_ = programHash(p, roots, tiered ? OptLevel::O2 : options.level, targetOf(*jtmb));
+  const uint32_t parts = partitionCount(p);
+  out->parts_ = parts;
+  std::optional<ObjectCache> cache;
+  std::vector<std::string> objects;
+  if (!options.cacheDir.empty()) {
+    cache.emplace(options.cacheDir);
+    objects = cachedObjects(*cache, out->key_, parts);
+    out->fromCache_ = !objects.empty();
+  }
+  if (out->fromCache_ && tiered) {  // the O2 code itself: link it with O2's machine settings
+    now = OptLevel::O2;
+    jtmb = machineFor(now);
+    if (!jtmb) return fail(jtmb.takeError());
+  }
+  if (objects.empty()) {
+    auto emitted = emitObjects(p, roots, now, *jtmb, out->phases_);
+    if (!emitted) return fail(emitted.takeError());
+    objects = std::move(*emitted);
+    for (uint32_t part = 0; cache && !tiered && part < parts; ++part)
+      if (!cache->store(entryKey(out->key_, part, parts), objects[part], error)) return nullptr;
+  }
+
+  auto linkStart = Clock::now();
+  auto linked = link(p, roots, objects, *jtmb, cb);
+  if (!linked) return fail(linked.takeError());
+  out->impl_->first = std::move(*linked);
+  out->nodes_ = p.nodes.size();
+  out->table_.store(out->impl_->first.fns.data(), std::memory_order_release);
+  out->measures_.store(out->impl_->first.measures, std::memory_order_release);
   for (const ir::Measure& m : p.measures) out->maxSlots_ = std::max(out->maxSlots_, m.slots);
   out->count_ = roots.size();
   out->phases_.link = msSince(linkStart);
-  out->impl_ = std::make_unique<Impl>();
-  out->impl_->jit = std::move(*jit);
+  if (tiered && !out->fromCache_) out->optimiseInBackground(p, cb, options.cacheDir);
   return out;
+}
+
+// The O2 tier: compiled from a copy of the program on a thread of its own, stored in the cache when
+// there is one, then installed. Its failure is kept (backgroundError) and the quick code stays.
+void CompiledProgram::optimiseInBackground(const ir::Program& p, const Callbacks& cb, const std::string& cacheDir) {
+  Impl& impl = *impl_;
+  impl.program = std::make_unique<ir::Program>(p);
+  impl.running = true;
+  impl.installed = false;
+  impl.background = std::thread([this, &impl, cb, cacheDir] {
+    std::string error;
+    auto run = [&]() -> llvm::Error {
+      const ir::Program& prog = *impl.program;
+      std::vector<uint32_t> roots = compiledRoots(prog);
+      auto jtmb = machineFor(OptLevel::O2);
+      if (!jtmb) return jtmb.takeError();
+      Phases phases;
+      auto objects = emitObjects(prog, roots, OptLevel::O2, *jtmb, phases);
+      if (!objects) return objects.takeError();
+      if (impl.stop) return llvm::Error::success();
+      if (!cacheDir.empty()) {
+        ObjectCache cache(cacheDir);
+        for (uint32_t part = 0; part < parts_; ++part)
+          if (!cache.store(entryKey(key_, part, parts_), (*objects)[part], &error)) return llvm::Error::success();
+      }
+      auto linked = link(prog, roots, *objects, *jtmb, cb);
+      if (!linked) return linked.takeError();
+      impl.optimised = std::move(*linked);
+      table_.store(impl.optimised.fns.data(), std::memory_order_release);
+      measures_.store(impl.optimised.measures, std::memory_order_release);
+      std::lock_guard<std::mutex> l(impl.m);
+      impl.installed = true;
+      return llvm::Error::success();
+    };
+    if (llvm::Error e = run()) error = llvm::toString(std::move(e));
+    std::lock_guard<std::mutex> l(impl.m);
+    impl.error = std::move(error);
+    impl.running = false;
+    impl.ended.notify_all();
+  });
 }
 
 }  // namespace lode::jit

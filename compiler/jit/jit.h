@@ -8,6 +8,7 @@
 // the shared runtime code. Classification, quotas and the total stay with the executor.
 // This header has no LLVM types: only jit.cpp and codegen.cpp include LLVM.
 #pragma once
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -82,8 +83,12 @@ inline constexpr uint64_t packError(rt::ErrCode c, uint32_t pos) { return (uint6
 // How much work code generation does. The expressions are thin glue around runtime calls, so the
 // quick level runs about 20 % slower (docs/performance.md) and compiles several times faster.
 enum class OptLevel : uint8_t {
-  O2,     // LLVM's O2 module pipeline and its default instruction selection and register allocation
-  Quick,  // SROA, early CSE and CFG simplification; fast instruction selection
+  O2,      // LLVM's O2 module pipeline and its default instruction selection and register allocation
+  Quick,   // SROA, early CSE and CFG simplification; fast instruction selection
+  // Quick code at once, and the O2 code compiled on a background thread and installed when it is
+  // ready (evaluations that start after that run it; both compute the same). With a cache, the O2
+  // code is what is stored, and a cached O2 object is used directly.
+  Tiered,
 };
 
 struct CompileOptions {
@@ -99,10 +104,17 @@ class CompiledProgram {
   static std::unique_ptr<CompiledProgram> compile(const ir::Program& p, const Callbacks& cb, std::string* error,
                                                   const CompileOptions& options = {});
   // Compiled function for node `idx`, or null when the node is evaluated through the callback.
-  ExprFn fn(uint32_t idx) const { return idx < fns_.size() ? fns_[idx] : nullptr; }
-  const std::vector<ExprFn>& table() const { return fns_; }
+  ExprFn fn(uint32_t idx) const { return idx < nodes_ ? table()[idx] : nullptr; }
+  // The functions by node (one per node of the program) and the measures function: the O2 ones once
+  // a tiered compile has installed them. An evaluation reads them once, at its start.
+  const ExprFn* table() const { return table_.load(std::memory_order_acquire); }
+  MeasuresFn measures() const { return measures_.load(std::memory_order_acquire); }
   size_t functionCount() const { return count_; }
-  MeasuresFn measures() const { return measures_; }
+  // Tiered: blocks until the background compile has ended; true when its O2 code is installed (always
+  // true for the other levels). A failed background compile leaves the quick code and its reason in
+  // backgroundError().
+  bool waitOptimised() const;
+  std::string backgroundError() const;
   uint32_t maxSlots() const { return maxSlots_; }  // locals the measures function may use
   bool fromCache() const { return fromCache_; }
   // Where compile time went, in milliseconds (generate IR, optimise, emit machine code: each summed
@@ -115,11 +127,13 @@ class CompiledProgram {
 
  private:
   CompiledProgram() = default;
+  void optimiseInBackground(const ir::Program& p, const Callbacks& cb, const std::string& cacheDir);
   struct Impl;
-  std::unique_ptr<Impl> impl_;
-  std::vector<ExprFn> fns_;
+  std::unique_ptr<Impl> impl_;  // the linked code of each tier, the background compile
+  std::atomic<const ExprFn*> table_{nullptr};
+  std::atomic<MeasuresFn> measures_{nullptr};
+  size_t nodes_ = 0;
   size_t count_ = 0;
-  MeasuresFn measures_ = nullptr;
   uint32_t maxSlots_ = 0;
   bool fromCache_ = false;
   uint32_t parts_ = 1;

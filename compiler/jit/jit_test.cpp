@@ -73,7 +73,7 @@ measure big "Art. 1" { duty: value * 1000000000 * 1000000000 }
   CHECK(b.errors[0].pos != 0);
 }
 
-TEST_CASE("jit: the quick level and the object cache give the same functions; the key follows the program") {
+TEST_CASE("jit: the quick level and the object cache give the same functions, and the key follows the program") {
   auto c = compileFile(LODE_SOURCE_DIR "/examples/agreements/graphite_anode_na_indopacific.lode");
   REQUIRE(c->program);
   std::string cache = tempCacheDir("lode_jit_cache_");
@@ -113,6 +113,85 @@ measure m "Art. 1" { duty: 3 % of value }
   REQUIRE(a);
   REQUIRE(b);
   CHECK(a->cacheKey() != b->cacheKey());
+  std::error_code ec;
+  std::filesystem::remove_all(cache, ec);
+}
+
+TEST_CASE("jit: a tiered compile prices with quick code at once, installs the O2 code, and caches the O2 code only") {
+  auto c = compileFile(LODE_SOURCE_DIR "/examples/agreements/graphite_anode_na_indopacific.lode");
+  REQUIRE(c->program);
+  auto shipments = [&] {  // T2 on dates around the phase-in, origins in and out of the parties
+    std::vector<rt::Record> out;
+    for (int64_t origin : {rt::countryCode('M', 'Z'), rt::countryCode('C', 'A'), rt::countryCode('C', 'N')})
+      for (int year : {2027, 2029, 2031}) {
+        rt::Record rec;
+        rec.values.resize(c->program->shipment.fields.size());
+        auto set = [&](int f, int64_t v) { rec.values[size_t(f)].present = true; rec.values[size_t(f)].i = v; };
+        set(ir::kFieldDate, rt::daysFromCivil(year, 3, 1));
+        set(ir::kFieldOrigin, origin);
+        rec.values[ir::kFieldHs].present = true;
+        rec.values[ir::kFieldHs].s = "2504100000";
+        rec.values[ir::kFieldHs].i = rt::hsKey("2504100000");
+        const auto& minerals = c->program->shipment.fields[ir::kFieldMineral].enumValues;
+        const auto& nodes = c->program->shipment.fields[ir::kFieldNode].enumValues;
+        set(ir::kFieldMineral, std::find(minerals.begin(), minerals.end(), "graphite") - minerals.begin());
+        set(ir::kFieldNode, std::find(nodes.begin(), nodes.end(), "processed") - nodes.begin());
+        set(ir::kFieldQuantity, 20 * rt::kOne);
+        set(ir::kFieldValue, 56000 * rt::kOne);
+        out.push_back(std::move(rec));
+      }
+    return out;
+  }();
+  interp::Interpreter reference(*c->program);
+  size_t charged = 0;
+  for (const rt::Record& rec : shipments) {
+    rt::Assessment a;
+    reference.evaluate(rec, interp::Inputs{}, a);
+    charged += a.ok() && a.total > 0;
+  }
+  CHECK(charged >= 3);  // the comparison below is about real duty lines
+  auto agrees = [&](const jit::CompiledProgram& compiled) {
+    interp::Interpreter native(*c->program, &compiled);
+    interp::Inputs in;
+    for (const rt::Record& rec : shipments) {
+      rt::Assessment a, b;
+      reference.evaluate(rec, in, a);
+      native.evaluate(rec, in, b);
+      if (a.total != b.total || a.lines.size() != b.lines.size() || a.errors.size() != b.errors.size()) return false;
+    }
+    return true;
+  };
+  std::string cache = tempCacheDir("lode_jit_tiered_");
+  jit::CompileOptions opts;
+  opts.level = jit::OptLevel::Tiered;
+  opts.cacheDir = cache;
+  std::string error;
+  auto tiered = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(tiered, error);
+  CHECK_FALSE(tiered->fromCache());
+  const jit::ExprFn* quick = tiered->table();
+  CHECK(agrees(*tiered));  // whichever tier it runs by now
+  REQUIRE(tiered->waitOptimised());
+  CHECK(tiered->backgroundError().empty());
+  CHECK(tiered->table() != quick);  // the O2 functions are installed
+  CHECK(agrees(*tiered));
+  // The cache holds the O2 code under the O2 key: an O2 compile and a second tiered one load it.
+  opts.level = jit::OptLevel::O2;
+  auto o2 = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(o2, error);
+  CHECK(o2->fromCache());
+  CHECK(o2->cacheKey() == tiered->cacheKey());
+  opts.level = jit::OptLevel::Tiered;
+  auto again = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(again, error);
+  CHECK(again->fromCache());
+  CHECK(again->waitOptimised());
+  CHECK(agrees(*again));
+  // Destroyed while its background compile runs: it waits for it, and nothing is left running.
+  opts.cacheDir.clear();
+  auto early = jit::CompiledProgram::compile(*c->program, interp::jitCallback(), &error, opts);
+  REQUIRE_MESSAGE(early, error);
+  early.reset();
   std::error_code ec;
   std::filesystem::remove_all(cache, ec);
 }
