@@ -1,8 +1,11 @@
 // Differential testing of the two executors: random shipments derived from an agreement are priced
 // by the reference interpreter and by the JIT, and every part of the two assessments is compared.
 //
-//   lode_differential AGREEMENT.lode [--count N] [--seed S]
-//   lode_differential --random-agreements K [--count N] [--seed S] [--print]
+//   lode_differential AGREEMENT.lode [--count N] [--seed S] [--jit-opt O2|quick]
+//   lode_differential --random-agreements K [--count N] [--seed S] [--print] [--jit-opt O2|quick]
+//
+// --jit-opt picks the machine code compared with the interpreter: O2 (default) or the quick level,
+// which is also the first tier of a tiered compile (the C ABI's default).
 //
 // Shipments are built field by field from the agreement itself (tests/shipment_gen.h, shared with the
 // engines fuzz target): values seen in its inline examples, values near them, any declared country or
@@ -40,7 +43,7 @@ struct Tally {
 // Prices `count` random shipments through both executors. On a mismatch prints the shipment, both
 // assessments and (for a generated agreement) its text, and returns false.
 bool compareExecutors(const Compilation& c, const std::string& name, const std::string* text, uint64_t count,
-                      uint64_t seed, Tally& t) {
+                      uint64_t seed, const jit::CompileOptions& level, Tally& t) {
   const ir::Program& p = *c.program;
   // Inputs: every example's observations and registry rows (rows that clash with an earlier one are dropped).
   testing::InputSet in(p);
@@ -48,7 +51,7 @@ bool compareExecutors(const Compilation& c, const std::string& name, const std::
   in.market().finalize();  // duplicate observations across examples keep the first
 
   testing::Executor interp = testing::interpreterExecutor(p);
-  testing::Executor jit = testing::jitExecutor(p);
+  testing::Executor jit = testing::jitExecutor(p, level);
   testgen::RngSource rng(seed);
   testgen::Generator<testgen::RngSource> gen(p, rng);
   rt::Assessment a, b;
@@ -73,7 +76,7 @@ bool compareExecutors(const Compilation& c, const std::string& name, const std::
   return true;
 }
 
-int randomAgreements(uint64_t k, uint64_t count, uint64_t seed, bool print) {
+int randomAgreements(uint64_t k, uint64_t count, uint64_t seed, bool print, const jit::CompileOptions& level) {
   Tally t;
   for (uint64_t i = 0; i < k; ++i) {
     uint64_t s = seed + i;
@@ -88,7 +91,7 @@ int randomAgreements(uint64_t k, uint64_t count, uint64_t seed, bool print) {
       return 1;
     }
     try {
-      if (!compareExecutors(*c, name, &text, count, s, t)) return 1;
+      if (!compareExecutors(*c, name, &text, count, s, level, t)) return 1;
     } catch (const std::exception& e) {
       std::cerr << "---- agreement text ----\n" << text << "---- end of agreement text ----\n";
       std::cerr << fmt::format("{}: an executor threw: {}\n", name, e.what());
@@ -108,18 +111,28 @@ int main(int argc, char** argv) {
   std::string file;
   uint64_t count = 100000, seed = 1, agreements = 0;
   bool print = false;
+  jit::CompileOptions level;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--jit-opt" && i + 1 < argc) {
+      std::string l = argv[++i];
+      if (l != "O2" && l != "quick") {
+        std::cerr << "--jit-opt: O2 or quick\n";
+        return 2;
+      }
+      level.level = l == "quick" ? jit::OptLevel::Quick : jit::OptLevel::O2;
+      continue;
+    }
     if (a == "--count" && i + 1 < argc) count = std::stoull(argv[++i]);
     else if (a == "--seed" && i + 1 < argc) seed = std::stoull(argv[++i]);
     else if (a == "--random-agreements" && i + 1 < argc) agreements = std::stoull(argv[++i]);
     else if (a == "--print") print = true;
     else file = a;
   }
-  if (agreements > 0) return randomAgreements(agreements, count, seed, print);
+  if (agreements > 0) return randomAgreements(agreements, count, seed, print, level);
   if (file.empty()) {
-    std::cerr << "usage: lode_differential AGREEMENT.lode [--count N] [--seed S]\n"
-                 "       lode_differential --random-agreements K [--count N] [--seed S] [--print]\n";
+    std::cerr << "usage: lode_differential AGREEMENT.lode [--count N] [--seed S] [--jit-opt O2|quick]\n"
+                 "       lode_differential --random-agreements K [--count N] [--seed S] [--print] [--jit-opt O2|quick]\n";
     return 2;
   }
   auto c = compileFile(file, {});
@@ -128,7 +141,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   Tally t;
-  if (!compareExecutors(*c, file, nullptr, count, seed, t)) return 1;
+  if (!compareExecutors(*c, file, nullptr, count, seed, level, t)) return 1;
   std::cout << fmt::format("{}: {} random shipments, both executors agree ({} with duty lines or outcomes, {} with evaluation errors)\n",
                            file, t.priced, t.withLines, t.withErrors);
   return 0;

@@ -230,7 +230,6 @@ llvm::Expected<std::vector<std::string>> emitObjects(const ir::Program& p, const
   return objects;
 }
 
-
 // One tier's machine code linked into its own LLJIT, and the functions looked up in it.
 struct Linked {
   std::unique_ptr<llvm::orc::LLJIT> jit;
