@@ -313,9 +313,8 @@ std::vector<std::string> cachedObjects(const ObjectCache& cache, const std::stri
 struct CompiledProgram::Impl {
   Linked first;      // the code compiled (or loaded) by compile()
   Linked optimised;  // Tiered: the O2 code, once the background compile has linked it
-  // The background compile of a tiered program: its own copy of the program (the caller's may go
-  // first), stopped between phases when the program is destroyed early.
-  std::unique_ptr<ir::Program> program;
+  // The background compile of a tiered program, stopped between phases when the program is
+  // destroyed early.
   std::thread background;
   std::atomic<bool> stop{false};
   mutable std::mutex m;
@@ -354,15 +353,15 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
   };
   std::vector<uint32_t> roots = compiledRoots(p);
   const bool tiered = options.level == OptLevel::Tiered;
-  // What is compiled now: a tiered program's quick code, unless its O2 code is in the cache.
-  OptLevel now = tiered ? OptLevel::Quick : options.level;
-  auto jtmb = machineFor(now);
+  // The code the cache keeps (a tiered program's O2 code), and the code compiled now: the cached
+  // code, else a tiered program's quick code, else the level asked for.
+  const OptLevel stored = tiered ? OptLevel::O2 : options.level;
+  auto jtmb = machineFor(stored);
   if (!jtmb) return fail(jtmb.takeError());
 
   std::unique_ptr<CompiledProgram> out(new CompiledProgram());
   out->impl_ = std::make_unique<Impl>();
-  // The key of the code that is stored: a tiered program stores (and looks for) its O2 code.
-  out->key_ = programHash(p, roots, tiered ? OptLevel::O2 : options.level, targetOf(*jtmb));
+  out->key_ = programHash(p, roots, stored, targetOf(*jtmb));
   const uint32_t parts = partitionCount(p);
   out->parts_ = parts;
   std::optional<ObjectCache> cache;
@@ -372,8 +371,8 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
     objects = cachedObjects(*cache, out->key_, parts);
     out->fromCache_ = !objects.empty();
   }
-  if (out->fromCache_ && tiered) {  // the O2 code itself: link it with O2's machine settings
-    now = OptLevel::O2;
+  const OptLevel now = tiered && !out->fromCache_ ? OptLevel::Quick : stored;
+  if (now != stored) {
     jtmb = machineFor(now);
     if (!jtmb) return fail(jtmb.takeError());
   }
@@ -381,7 +380,7 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
     auto emitted = emitObjects(p, roots, now, *jtmb, out->phases_);
     if (!emitted) return fail(emitted.takeError());
     objects = std::move(*emitted);
-    for (uint32_t part = 0; cache && !tiered && part < parts; ++part)
+    for (uint32_t part = 0; cache && now == stored && part < parts; ++part)
       if (!cache->store(entryKey(out->key_, part, parts), objects[part], error)) return nullptr;
   }
 
@@ -403,13 +402,13 @@ std::unique_ptr<CompiledProgram> CompiledProgram::compile(const ir::Program& p, 
 // there is one, then installed. Its failure is kept (backgroundError) and the quick code stays.
 void CompiledProgram::optimiseInBackground(const ir::Program& p, const Callbacks& cb, const std::string& cacheDir) {
   Impl& impl = *impl_;
-  impl.program = std::make_unique<ir::Program>(p);
   impl.running = true;
   impl.installed = false;
-  impl.background = std::thread([this, &impl, cb, cacheDir] {
+  // Its own copy of the program: the caller's may be destroyed first.
+  impl.background = std::thread([this, &impl, cb, cacheDir, copy = std::make_unique<ir::Program>(p)] {
     std::string error;
     auto run = [&]() -> llvm::Error {
-      const ir::Program& prog = *impl.program;
+      const ir::Program& prog = *copy;
       std::vector<uint32_t> roots = compiledRoots(prog);
       auto jtmb = machineFor(OptLevel::O2);
       if (!jtmb) return jtmb.takeError();
