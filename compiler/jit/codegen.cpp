@@ -4,6 +4,7 @@
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/LLVMContext.h>
 #include <llvm/IR/Module.h>
 
@@ -69,8 +70,8 @@ bool nativeMeasure(const ir::Program& p, const ir::Measure& m) {
 
 class Codegen {
  public:
-  Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m)
-      : p_(p), ctx_(ctx), m_(m), b_(ctx), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
+  Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m, bool inlineArithmetic)
+      : p_(p), ctx_(ctx), m_(m), b_(ctx), inlineArith_(inlineArithmetic), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
         ptr_(llvm::PointerType::get(ctx, 0)) {
     // Runtime arithmetic: (operands..., clause position, out) -> 0 or the packed error.
     auto* rt2 = llvm::FunctionType::get(i64_, {i64_, i32_, ptr_}, false);
@@ -292,6 +293,84 @@ class Codegen {
     return b_.CreateLoad(i64_, tmp_);
   }
 
+  // Decimal arithmetic with constant divisors, generated inline when inlineArith_ (the O2 level): the
+  // 64-bit fast paths of runtime/decimal.h, where a division by a constant becomes a multiplication;
+  // whatever leaves the fast path (a product beyond 64 bits) calls the same runtime function as the
+  // other levels, which gives the exact answer or the error. Otherwise every one is a call.
+  // The quick level keeps the calls: it has no InstCombine to tidy the inline code and compiles
+  // faster without it.
+  llvm::Value* mul(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
+    if (llvm::Value* folded = fold(mul_, {a, c}); folded || !inlineArith_) return folded ? folded : callRt(mul_, {a, c}, pos, fail);
+    return withFastPath(a, c, [&](llvm::Value* product) { return divHalfEven(product, rt::kOne); }, mul_, {a, c}, pos, fail);
+  }
+  // a * num / den for constants num, den (a unit conversion, a percentage).
+  llvm::Value* scale(llvm::Value* a, int64_t num, int64_t den, uint32_t pos, llvm::BasicBlock* fail) {
+    bool plain = den != 0 && den != INT64_MIN && num != INT64_MIN;
+    if (llvm::Value* folded = fold(scale_, {a, c64(num), c64(den)}); folded || !inlineArith_ || !plain)
+      return folded ? folded : callRt(scale_, {a, c64(num), c64(den)}, pos, fail);
+    if (den < 0) { num = -num; den = -den; }  // the same rational: the same rounded quotient
+    if (num == 1) return divHalfEven(a, den);
+    return withFastPath(a, c64(num), [&](llvm::Value* product) { return divHalfEven(product, den); }, scale_,
+                        {a, c64(num), c64(den)}, pos, fail);
+  }
+  // Rounding to a constant quantum in a constant mode (rt::decRound, the same steps).
+  llvm::Value* round(llvm::Value* a, int64_t quantum, rt::RoundingMode mode, uint32_t pos, llvm::BasicBlock* fail) {
+    if (llvm::Value* folded = fold(round_, {a, c64(quantum), c64(int64_t(mode))}); folded || !inlineArith_ || quantum <= 0)
+      return folded ? folded : callRt(round_, {a, c64(quantum), c64(int64_t(mode))}, pos, fail);
+    llvm::Value* q = b_.CreateSDiv(a, c64(quantum));
+    llvm::Value* r = b_.CreateSRem(a, c64(quantum));
+    llvm::Value* inc = c64(0);
+    if (mode != rt::RoundingMode::Down) {
+      auto [past, tie] = pastOrTie(r, quantum);
+      llvm::Value* atTie = mode == rt::RoundingMode::HalfUp ? tie : b_.CreateAnd(tie, b_.CreateTrunc(q, b_.getInt1Ty()));
+      inc = b_.CreateZExt(b_.CreateOr(past, atTie), i64_);
+    }
+    // Away from zero: r has a's sign, and the step is 0 when r is 0.
+    llvm::Value* stepped = b_.CreateAdd(q, b_.CreateSelect(b_.CreateICmpSLT(r, c64(0)), b_.CreateNeg(inc), inc));
+    return checked(llvm::Intrinsic::smul_with_overflow, stepped, c64(quantum), pos, fail);
+  }
+  llvm::Value* neg(llvm::Value* a, uint32_t pos, llvm::BasicBlock* fail) {
+    if (llvm::Value* folded = fold(neg_, {a}); folded || !inlineArith_) return folded ? folded : callRt(neg_, {a}, pos, fail);
+    return checked(llvm::Intrinsic::ssub_with_overflow, c64(0), a, pos, fail);
+  }
+  llvm::Value* abs(llvm::Value* a, uint32_t pos, llvm::BasicBlock* fail) {
+    if (llvm::Value* folded = fold(abs_, {a}); folded || !inlineArith_) return folded ? folded : callRt(abs_, {a}, pos, fail);
+    llvm::Value* negated = checked(llvm::Intrinsic::ssub_with_overflow, c64(0), a, pos, fail);
+    return b_.CreateSelect(b_.CreateICmpSLT(a, c64(0)), negated, a);
+  }
+  // |r| against d - |r| for a remainder r of a division by d > 0: past the midpoint, exactly at it.
+  std::pair<llvm::Value*, llvm::Value*> pastOrTie(llvm::Value* r, int64_t d) {
+    llvm::Value* ar = b_.CreateSelect(b_.CreateICmpSLT(r, c64(0)), b_.CreateNeg(r), r);  // r > -d: no overflow
+    llvm::Value* rest = b_.CreateSub(c64(d), ar);
+    return {b_.CreateICmpSGT(ar, rest), b_.CreateICmpEQ(ar, rest)};
+  }
+  // n / d rounded half-even for a constant d > 0 (rt::detail::divHalfEven).
+  llvm::Value* divHalfEven(llvm::Value* n, int64_t d) {
+    if (d == 1) return n;
+    llvm::Value* q = b_.CreateSDiv(n, c64(d));
+    llvm::Value* r = b_.CreateSRem(n, c64(d));
+    auto [past, tie] = pastOrTie(r, d);
+    llvm::Value* inc = b_.CreateZExt(b_.CreateOr(past, b_.CreateAnd(tie, b_.CreateTrunc(q, b_.getInt1Ty()))), i64_);
+    return b_.CreateAdd(q, b_.CreateSelect(b_.CreateICmpSLT(r, c64(0)), b_.CreateNeg(inc), inc));
+  }
+  // a * c in 64 bits then `rest` of it inline; a product beyond 64 bits calls `slow` with slowArgs.
+  template <typename Rest>
+  llvm::Value* withFastPath(llvm::Value* a, llvm::Value* c, Rest&& rest, llvm::FunctionCallee slow,
+                            std::initializer_list<llvm::Value*> slowArgs, uint32_t pos, llvm::BasicBlock* fail) {
+    llvm::Value* m = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, a, c);
+    auto* fast = block("fits"), *wide = block("wide"), *done = block("product");
+    b_.CreateCondBr(b_.CreateExtractValue(m, 1), wide, fast, llvm::MDBuilder(ctx_).createBranchWeights(1, 1000));
+    b_.SetInsertPoint(fast);
+    llvm::Value* quick = rest(b_.CreateExtractValue(m, 0));
+    llvm::BasicBlock* fastEnd = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    b_.SetInsertPoint(wide);
+    llvm::Value* exact = callRt(slow, slowArgs, pos, fail);
+    llvm::BasicBlock* wideEnd = b_.GetInsertBlock();
+    b_.CreateBr(done);
+    return merge(done, quick, fastEnd, exact, wideEnd);
+  }
+
   // A runtime call on constants is made now, by the same runtime function (`0 % of value`, a
   // constant rate's scale, a constant's rounding), and so is a product with a constant 0, which is 0
   // whatever the other operand. A call that would fail stays, so the error is raised at run time with
@@ -480,7 +559,7 @@ class Codegen {
       known_.clear();
       llvm::Value* rounded = amount;
       if (p_.rounding.declared && p_.rounding.perLine)
-        rounded = callRt(round_, {amount, c64(p_.rounding.quantum), c64(int64_t(p_.rounding.mode))}, s.pos, fail);
+        rounded = round(amount, p_.rounding.quantum, p_.rounding.mode, s.pos, fail);
       uint64_t at = lineAt(mi, si, s.rate >= 0);
       b_.CreateCall(line_, {frame_, c64(int64_t(at)), amount, rate, base, rounded});
     } else {
@@ -663,12 +742,12 @@ class Codegen {
         llvm::Value* c = gen(k[1], fail);
         return checked(n.op == Op::Add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow, a, c, n.pos, fail);
       }
-      case Op::Mul: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(mul_, {a, c}, n.pos, fail); }
+      case Op::Mul: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return mul(a, c, n.pos, fail); }
       case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(div_, {a, c}, n.pos, fail); }
-      case Op::Neg: return callRt(neg_, {gen(k[0], fail)}, n.pos, fail);
-      case Op::Abs: return callRt(abs_, {gen(k[0], fail)}, n.pos, fail);
-      case Op::Scale: return callRt(scale_, {gen(k[0], fail), c64(n.imm), c64(n.imm2)}, n.pos, fail);
-      case Op::Round: return callRt(round_, {gen(k[0], fail), c64(n.imm), c64(int64_t(n.a))}, n.pos, fail);
+      case Op::Neg: return neg(gen(k[0], fail), n.pos, fail);
+      case Op::Abs: return abs(gen(k[0], fail), n.pos, fail);
+      case Op::Scale: return scale(gen(k[0], fail), n.imm, n.imm2, n.pos, fail);
+      case Op::Round: return round(gen(k[0], fail), n.imm, rt::RoundingMode(n.a), n.pos, fail);
       case Op::Min:
       case Op::Max: {
         llvm::Value* best = gen(k[0], fail);
@@ -817,6 +896,7 @@ class Codegen {
   llvm::LLVMContext& ctx_;
   llvm::Module& m_;
   llvm::IRBuilder<> b_;
+  bool inlineArith_;  // decimal arithmetic with constant divisors inline (O2), else calls
   llvm::Type* i64_;
   llvm::Type* i32_;
   llvm::Type* i8_;
@@ -888,8 +968,9 @@ uint32_t partitionCount(const ir::Program& p) {
   return uint32_t(std::clamp<size_t>(chunks / kChunksPerPartition, 1, kMaxPartitions));
 }
 
-void generate(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts, llvm::Module& m) {
-  Codegen cg(p, m.getContext(), m);
+void generate(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts, llvm::Module& m,
+              bool inlineArithmetic) {
+  Codegen cg(p, m.getContext(), m, inlineArithmetic);
   for (size_t i = roots.size() * part / parts; i < roots.size() * (part + 1) / parts; ++i) cg.function(roots[i]);
   cg.measures(part, parts);
 }

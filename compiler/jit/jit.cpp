@@ -39,9 +39,11 @@ namespace lode::jit {
 namespace {
 
 // Runtime arithmetic shared with the interpreter: the same functions (runtime/decimal.h), so the same
-// rounding and the same overflow answers. Add, subtract and compare are generated inline. Each returns
-// 0, or the error packed with the clause position the generated code passes. Called, not inlined:
-// linking them into each module as bitcode was measured (docs/design-notes.md) and did not pay.
+// rounding and the same overflow answers. Add, subtract and compare are generated inline; at O2 so are
+// the 64-bit fast paths of products, scales and roundings by constants (codegen.cpp), which call these
+// only beyond 64 bits. Each returns 0, or the error packed with the clause position the generated code
+// passes. Linking the whole runtime into each module as bitcode was measured (docs/design-notes.md)
+// and did not pay: it grew the code and the compile time far more than the hand-written fast paths.
 uint64_t packed(rt::ErrCode c, uint32_t pos) { return c == rt::ErrCode::Ok ? 0 : packError(c, pos); }
 extern "C" uint64_t lode_rt_mul(int64_t a, int64_t b, uint32_t pos, int64_t* out) { return packed(rt::decMul(a, b, out), pos); }
 extern "C" uint64_t lode_rt_div(int64_t a, int64_t b, uint32_t pos, int64_t* out) { return packed(rt::decDiv(a, b, out), pos); }
@@ -96,7 +98,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 19;
+constexpr int kCodegenVersion = 20;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -178,7 +180,7 @@ llvm::Expected<std::string> emitObject(const ir::Program& p, const std::vector<u
   auto t = Clock::now();
   llvm::LLVMContext ctx;
   llvm::Module mod("lode_agreement_" + std::to_string(part), ctx);
-  generate(p, roots, part, parts, mod);
+  generate(p, roots, part, parts, mod, level == OptLevel::O2);
   phases.generate = msSince(t);
   if (const char* path = std::getenv("LODE_JIT_DUMP_IR")) {
     std::error_code ec;

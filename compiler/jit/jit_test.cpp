@@ -272,3 +272,72 @@ TEST_CASE("jit: a large agreement is compiled as several modules in parallel, pr
   CHECK_FALSE(rebuilt->fromCache());
   std::filesystem::remove_all(cache, ec);
 }
+
+TEST_CASE("jit: the O2 level's inline arithmetic rounds, overflows and fails like the runtime, in every rounding mode") {
+  // Products, percentages (a product, then a scale by 1/100), negation, abs and per-line rounding on
+  // operands chosen to hit exact halves, negative values and products past 64 bits (the runtime's wide
+  // path) and past the decimal range (an overflow error at the clause position).
+  for (const char* mode : {"half_even", "half_up", "down"}) {
+    CAPTURE(mode);
+    auto c = compileAgreement(std::string("agreement \"arith\" { currency USD  rounding ") + mode +
+                              " to 0.01 USD per line  in force from 2027-01-01 }\nuse std.countries\n"
+                              "measure product \"P\" { duty: unit_price * quantity }\n"
+                              "measure rate \"R\" { duty: 37.5 % of value }\n"
+                              "measure odd \"O\" { duty: 0.000003 % of value }\n"
+                              "measure factor \"F\" { duty: value * 1.000005 }\n"
+                              "measure rebate \"N\" { duty: -(12.5 % of value) }\n"
+                              "measure deviation \"A\" { duty: 10 % of (abs(unit_price - 1000 USD/t) * quantity) }\n");
+    REQUIRE(c->program);
+    const ir::Program& p = *c->program;
+    std::string error;
+    jit::CompileOptions opts;
+    opts.level = jit::OptLevel::O2;
+    auto compiled = jit::CompiledProgram::compile(p, interp::jitCallback(), &error, opts);
+    REQUIRE_MESSAGE(compiled, error);
+    interp::Interpreter reference(p), native(p, compiled.get());
+    interp::Inputs in;
+    std::mt19937_64 rng(11);
+    // Raw decimals: small and large magnitudes, exact halves of a cent and of a millionth, the range's ends.
+    const int64_t edges[] = {1, 5, 5000, 12345, 125000, 1'000'000, 3'037'000'499, 3'037'000'500, 9'223'372'036'854,
+                             INT64_MAX / 1000, INT64_MAX / 2, INT64_MAX - 1, INT64_MAX};
+    auto operand = [&](bool sign) {
+      int64_t v = rng() % 3 == 0 ? edges[rng() % std::size(edges)] + int64_t(rng() % 3) - 1 : int64_t(rng() >> (1 + rng() % 63));
+      if (v <= 0) v = 1;
+      return sign && rng() % 2 ? -v : v;
+    };
+    size_t lines = 0, errors = 0;
+    for (int k = 0; k < 20000; ++k) {
+      rt::Record rec;
+      rec.values.resize(p.shipment.fields.size());
+      auto set = [&](int f, int64_t v) { rec.values[size_t(f)].present = true; rec.values[size_t(f)].i = v; };
+      set(ir::kFieldDate, rt::daysFromCivil(2027, 6, 1));
+      set(ir::kFieldOrigin, rt::countryCode('C', 'N'));
+      rec.values[ir::kFieldHs].present = true;
+      rec.values[ir::kFieldHs].s = "2504100000";
+      rec.values[ir::kFieldHs].i = rt::hsKey("2504100000");
+      set(ir::kFieldQuantity, operand(false));
+      set(ir::kFieldValue, operand(true));
+      rt::Assessment a, b;
+      reference.evaluate(rec, in, a);
+      native.evaluate(rec, in, b);
+      CAPTURE(rec.values[ir::kFieldQuantity].i);
+      CAPTURE(rec.values[ir::kFieldValue].i);
+      REQUIRE(a.lines.size() == b.lines.size());
+      for (size_t l = 0; l < a.lines.size(); ++l) {
+        CHECK(a.lines[l].measure == b.lines[l].measure);
+        CHECK(a.lines[l].amount == b.lines[l].amount);
+        CHECK(a.lines[l].rounded == b.lines[l].rounded);
+      }
+      REQUIRE(a.errors.size() == b.errors.size());
+      for (size_t e = 0; e < a.errors.size(); ++e) {
+        CHECK(a.errors[e].code == b.errors[e].code);
+        CHECK(a.errors[e].pos == b.errors[e].pos);
+      }
+      CHECK(a.total == b.total);
+      lines += a.lines.size();
+      errors += a.errors.size();
+    }
+    CHECK(lines > 20000);   // most measures price most shipments...
+    CHECK(errors > 1000);   // ... and the overflows are exercised too
+  }
+}
