@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "runtime/date.h"
+#include "runtime/decimal.h"
 #include "runtime/shipment_reader.h"
 
 namespace lode::rt {
@@ -121,7 +122,15 @@ ErrCode MarketData::avg(int h, int32_t from, int32_t to, int64_t* out) const {
   size_t lo, hi;
   if (!window(h, from, to, &lo, &hi)) return ErrCode::MissingObservation;
   const auto& v = series_[static_cast<size_t>(h)].values;
-  // Summed in 128 bits so a long window cannot overflow before the division brings it back in range.
+  // Summed in 64 bits while the sum fits (a 128-bit division is a library call); else in 128 bits, so
+  // a long window cannot overflow before the division brings it back in range.
+  int64_t sum64 = 0;
+  bool fits = true;
+  for (size_t k = lo; k < hi && fits; ++k) fits = !__builtin_add_overflow(sum64, v[k], &sum64);
+  if (fits) {
+    *out = detail::divHalfEven<int64_t>(sum64, static_cast<int64_t>(hi - lo));
+    return ErrCode::Ok;
+  }
   __int128 sum = 0;
   for (size_t k = lo; k < hi; ++k) sum += v[k];
   const __int128 n = static_cast<__int128>(hi - lo);

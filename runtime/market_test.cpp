@@ -84,6 +84,16 @@ TEST_CASE("market: half-even mean of raw values") {
   CHECK(v == -2);
   REQUIRE(m.avg("S", 0, 10, &v) == ErrCode::Ok);
   CHECK(v == 2);
+  // A sum past 64 bits takes the 128-bit path: the same half-even mean.
+  m.add("W", 1, INT64_MAX - 10);
+  m.add("W", 2, INT64_MAX - 21);  // mean INT64_MAX - 15.5 -> INT64_MAX - 15 (even: INT64_MAX is odd)
+  m.add("V", 1, INT64_MIN + 1);
+  m.add("V", 2, INT64_MIN + 4);  // mean INT64_MIN + 2.5 -> INT64_MIN + 2
+  m.finalize();
+  REQUIRE(m.avg("W", 0, 10, &v) == ErrCode::Ok);
+  CHECK(v == INT64_MAX - 15);
+  REQUIRE(m.avg("V", 0, 10, &v) == ErrCode::Ok);
+  CHECK(v == INT64_MIN + 2);
 }
 
 TEST_CASE("market: declared handles are stable before loading") {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "runtime/date.h"
 #include "runtime/thread_scratch.h"
@@ -55,17 +56,16 @@ class Frame : public jit::FrameView {
       : p_(p), r_(r), in_(in), out_(out), trace_(trace), scratch_(scratch()), tables_(tables),
         fns_(compiled ? compiled->table() : nullptr),
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
-    // Top-level values are read only once their state says done, so only the states are reset.
-    if (scratch_.globals.size() < p.defs.size()) scratch_.globals.resize(p.defs.size());
-    size_t states = p.defs.size() + p.blocks.size() + p.scopes.size();
-    if (scratch_.states.size() < states) scratch_.states.resize(states);
-    std::fill_n(scratch_.states.data(), states, uint8_t(0));  // 0: not computed, not fired, unknown
-    scratch_.globalState = scratch_.states.data();
-    scratch_.blockFired = scratch_.globalState + p.defs.size();
-    scratch_.scopeState = scratch_.blockFired + p.blocks.size();
-    // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
-    // room for the largest measure.
-    if (measuresFn_ && scratch_.locals.size() < compiled->maxSlots()) scratch_.locals.resize(compiled->maxSlots());
+    // Top-level values are read only once their state says done, so only the states are reset. The
+    // sizes come from the Interpreter (counted once), the buffers grow on a thread's first shipments.
+    if (scratch_.states.size() < tables.stateBytes || scratch_.globals.size() < tables.defs ||
+        (measuresFn_ && scratch_.locals.size() < tables.compiledSlots)) [[unlikely]]
+      grow();
+    uint8_t* states = scratch_.states.data();
+    std::memset(states, 0, tables.stateBytes);  // 0: not computed, not fired, unknown
+    scratch_.globalState = states;
+    scratch_.blockFired = states + tables.defs;
+    scratch_.scopeState = states + tables.defs + tables.blocks;
     values = r.values.data();
     globals = scratch_.globals.data();
     globalState = scratch_.globalState;
@@ -75,6 +75,13 @@ class Frame : public jit::FrameView {
   }
 
   void run();
+  [[gnu::cold, gnu::noinline]] void grow() {
+    if (scratch_.states.size() < tables_.stateBytes) scratch_.states.resize(tables_.stateBytes);
+    if (scratch_.globals.size() < tables_.defs) scratch_.globals.resize(tables_.defs);
+    // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
+    // room for the largest measure.
+    if (scratch_.locals.size() < tables_.compiledSlots) scratch_.locals.resize(tables_.compiledSlots);
+  }
   // The JIT's way back in: evaluates one node here; an error is returned packed, never thrown.
   uint64_t callback(uint32_t idx, int64_t* out) {
     uint32_t missingAt = 0;
@@ -166,7 +173,10 @@ class Frame : public jit::FrameView {
   }
   Val evalNode(uint32_t idx);
   [[gnu::noinline]] Val evalRare(const ir::Node& n, const uint32_t* k);
-  [[gnu::noinline]] int compareText(Val a, Val b) const { return (a.s ? *a.s : std::string()).compare(b.s ? *b.s : std::string()); }
+  // Absent text is "". Views, not `a.s ? *a.s : std::string()`, which copies the string.
+  static int compareText(Val a, Val b) {
+    return (a.s ? std::string_view(*a.s) : std::string_view()).compare(b.s ? std::string_view(*b.s) : std::string_view());
+  }
   bool absentFieldRead(uint32_t idx, uint32_t* fieldNode) const;
   Val evalField(const ir::Node& n);
   int64_t evalSeries(const ir::Node& n);
@@ -717,6 +727,10 @@ void Frame::run() {
 }  // namespace
 
 Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled) : p_(p), compiled_(compiled) {
+  tables_.defs = uint32_t(p.defs.size());
+  tables_.blocks = uint32_t(p.blocks.size());
+  tables_.stateBytes = uint32_t(p.defs.size() + p.blocks.size() + p.scopes.size());
+  tables_.compiledSlots = compiled ? compiled->maxSlots() : 0;
   tables_.hsRanges.reserve(p.strLists.size());
   for (const auto& list : p.strLists) {
     tables_.hsRanges.emplace_back();

@@ -47,6 +47,9 @@ class Interpreter {
   struct Tables {
     std::vector<std::vector<rt::HsRange>> hsRanges;               // per Program::strLists entry: its HS prefixes as key ranges
     std::vector<std::array<rt::FieldValue, 2>> classified;       // per classification: the mineral and node it fills
+    // Per-shipment state bytes: top-level values' states, then fired blocks, then scope answers.
+    uint32_t defs = 0, blocks = 0, stateBytes = 0;
+    uint32_t compiledSlots = 0;  // locals the compiled measures may write (CompiledProgram::maxSlots)
   };
 
  private:
