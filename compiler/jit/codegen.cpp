@@ -293,12 +293,12 @@ class Codegen {
     return b_.CreateLoad(i64_, tmp_);
   }
 
-  // Decimal arithmetic with constant divisors, generated inline when inlineArith_ (the O2 level): the
+  // Decimal arithmetic with constant divisors, generated inline when inlineArith_ (O2, one module): the
   // 64-bit fast paths of runtime/decimal.h, where a division by a constant becomes a multiplication;
   // whatever leaves the fast path (a product beyond 64 bits) calls the same runtime function as the
   // other levels, which gives the exact answer or the error. Otherwise every one is a call.
   // The quick level keeps the calls: it has no InstCombine to tidy the inline code and compiles
-  // faster without it.
+  // faster without it; so do large agreements at O2, whose compile time it doubled.
   llvm::Value* mul(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
     if (llvm::Value* folded = fold(mul_, {a, c}); folded || !inlineArith_) return folded ? folded : callRt(mul_, {a, c}, pos, fail);
     return withFastPath(a, c, [&](llvm::Value* product) { return divHalfEven(product, rt::kOne); }, mul_, {a, c}, pos, fail);
@@ -896,7 +896,7 @@ class Codegen {
   llvm::LLVMContext& ctx_;
   llvm::Module& m_;
   llvm::IRBuilder<> b_;
-  bool inlineArith_;  // decimal arithmetic with constant divisors inline (O2), else calls
+  bool inlineArith_;  // decimal arithmetic with constant divisors inline (O2, one module), else calls
   llvm::Type* i64_;
   llvm::Type* i32_;
   llvm::Type* i8_;

@@ -21,8 +21,9 @@ uint32_t partitionCount(const ir::Program& p);
 // Generates partition `part` of `parts` into `m`: its share of the roots, as
 // `uint64_t lode_expr_<root>(FrameView*, int64_t*)`, and of the measure chunks; partition 0 also gets
 // the origin rules and the measures function, which calls the chunks of the other partitions.
-// With inlineArithmetic (the O2 level), products, scales and roundings by constants are generated
-// inline with a call to the runtime only beyond 64 bits; else each is a call (faster to compile).
+// With inlineArithmetic (O2, an agreement of one partition), products, scales and roundings by
+// constants are generated inline with a call to the runtime only beyond 64 bits; else each is a call
+// (faster to compile).
 void generate(const ir::Program& p, const std::vector<uint32_t>& roots, uint32_t part, uint32_t parts, llvm::Module& m,
               bool inlineArithmetic);
 std::string functionName(uint32_t root);
