@@ -274,9 +274,10 @@ TEST_CASE("jit: a large agreement is compiled as several modules in parallel, pr
 }
 
 TEST_CASE("jit: the O2 level's inline arithmetic rounds, overflows and fails like the runtime, in every rounding mode") {
-  // Products, percentages (a product, then a scale by 1/100), negation, abs and per-line rounding on
-  // operands chosen to hit exact halves, negative values and products past 64 bits (the runtime's wide
-  // path) and past the decimal range (an overflow error at the clause position).
+  // Products, quotients (the unit price; a divisor that is negative or zero), percentages (a product,
+  // then a scale by 1/100), negation, abs and per-line rounding on operands chosen to hit exact halves,
+  // negative values and products past 64 bits (the runtime's wide path) and past the decimal range (an
+  // overflow error at the clause position).
   for (const char* mode : {"half_even", "half_up", "down"}) {
     CAPTURE(mode);
     auto c = compileAgreement(std::string("agreement \"arith\" { currency USD  rounding ") + mode +
@@ -286,7 +287,8 @@ TEST_CASE("jit: the O2 level's inline arithmetic rounds, overflows and fails lik
                               "measure odd \"O\" { duty: 0.000003 % of value }\n"
                               "measure factor \"F\" { duty: value * 1.000005 }\n"
                               "measure rebate \"N\" { duty: -(12.5 % of value) }\n"
-                              "measure deviation \"A\" { duty: 10 % of (abs(unit_price - 1000 USD/t) * quantity) }\n");
+                              "measure deviation \"A\" { duty: 10 % of (abs(unit_price - 1000 USD/t) * quantity) }\n"
+                              "measure quotient \"Q\" { duty: value / (value - 5000 USD) * 100 USD }\n");
     REQUIRE(c->program);
     const ir::Program& p = *c->program;
     std::string error;
@@ -298,7 +300,7 @@ TEST_CASE("jit: the O2 level's inline arithmetic rounds, overflows and fails lik
     interp::Inputs in;
     std::mt19937_64 rng(11);
     // Raw decimals: small and large magnitudes, exact halves of a cent and of a millionth, the range's ends.
-    const int64_t edges[] = {1, 5, 5000, 12345, 125000, 1'000'000, 3'037'000'499, 3'037'000'500, 9'223'372'036'854,
+    const int64_t edges[] = {1, 5, 5000, 12345, 5000 * rt::kOne, 125000, 1'000'000, 3'037'000'499, 3'037'000'500, 9'223'372'036'854,
                              INT64_MAX / 1000, INT64_MAX / 2, INT64_MAX - 1, INT64_MAX};
     auto operand = [&](bool sign) {
       int64_t v = rng() % 3 == 0 ? edges[rng() % std::size(edges)] + int64_t(rng() % 3) - 1 : int64_t(rng() >> (1 + rng() % 63));
