@@ -96,19 +96,19 @@ class Frame : public jit::FrameView {
   // The compiled measures' ways back in (jit.h Callbacks).
   void measureFailed(uint64_t e, int32_t fieldIdx, int32_t mi) {
     std::string detail = fieldIdx >= 0 ? p_.shipment.fields[size_t(fieldIdx)].name : detailOf(e);
-    // What the failed measure added is at the end: it ran last.
-    while (!out_.lines.empty() && int32_t(out_.lines.back().measure) == mi) out_.lines.pop_back();
-    while (!out_.outcomes.empty() && int32_t(out_.outcomes.back().measure) == mi) out_.outcomes.pop_back();
+    dropOutputOf(mi);
     out_.errors.push_back({ErrCode(e >> 32), uint32_t(e), std::move(detail)});
   }
-  // Before a measure the executor runs itself: what to drop if it fails.
-  void mark() { marks_ = {out_.lines.size(), out_.outcomes.size(), out_.quotas.size()}; }
   // A failed measure contributes nothing; its error says why.
-  void dropSinceMark(rt::EvalError err) {
-    out_.lines.resize(marks_[0]);
-    out_.outcomes.resize(marks_[1]);
-    out_.quotas.resize(marks_[2]);
+  void dropMeasure(uint32_t mi, rt::EvalError err) {
+    dropOutputOf(int32_t(mi));
+    if (p_.measures[mi].quota >= 0) out_.quotas.resize(quotaMark_);
     out_.errors.push_back(std::move(err));
+  }
+  // What measure mi added is at the end, since it ran last: its lines and outcomes, by its index.
+  void dropOutputOf(int32_t mi) {
+    while (!out_.lines.empty() && int32_t(out_.lines.back().measure) == mi) out_.lines.pop_back();
+    while (!out_.outcomes.empty() && int32_t(out_.outcomes.back().measure) == mi) out_.outcomes.pop_back();
   }
   void line(uint64_t at, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
     out_.lines.push_back({uint32_t(at >> 32), uint32_t(at) >> 1, bool(at & 1), rate, base, amount, rounded});
@@ -152,7 +152,7 @@ class Frame : public jit::FrameView {
   int64_t check(ErrCode c, int64_t v, uint32_t pos) { if (c != ErrCode::Ok) fail(c, pos); return v; }
 
   // A node with a compiled function runs it; the others are interpreted.
-  Val eval(uint32_t idx) {
+  [[gnu::always_inline]] Val eval(uint32_t idx) {
     if (fns_ && fns_[idx]) {
       int64_t v = 0;
       if (uint64_t e = fns_[idx](this, &v)) fail(ErrCode(e >> 32), uint32_t(e), detailOf(e));
@@ -214,7 +214,7 @@ class Frame : public jit::FrameView {
   const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
   uint64_t jitDetailFor_ = 0;       // ... and that error, packed
   int32_t jitDetailField_ = -1;     // ... or the absent field it names (the detail is its name)
-  std::array<size_t, 3> marks_{};   // lines, outcomes, quota requests before the running measure
+  size_t quotaMark_ = 0;            // quota requests before the running quota measure
 };
 
 Val Frame::evalField(const ir::Node& n) {
@@ -654,14 +654,14 @@ void Frame::measureStep(uint32_t mi) {
     if (trace_) traceEv(rt::TraceEvent::Shadowed, mi, m.pos);
     return;
   }
-  mark();
+  if (m.quota >= 0) quotaMark_ = out_.quotas.size();
   try {
     if (!applies(m.scopes, m.when, m.pos, mi)) return;
     if (trace_) traceEv(rt::TraceEvent::Applied, mi, m.pos);
     if (m.block >= 0) blockFired[m.block] = 1;
     runMeasure(mi);
   } catch (const Failure& f) {
-    dropSinceMark({f.code, f.pos, f.detail});
+    dropMeasure(mi, {f.code, f.pos, f.detail});
   }
 }
 
