@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstring>
 
 #include "runtime/date.h"
 #include "runtime/thread_scratch.h"
@@ -62,7 +61,7 @@ class Frame : public jit::FrameView {
         (measuresFn_ && scratch_.locals.size() < tables.compiledSlots)) [[unlikely]]
       grow();
     uint8_t* states = scratch_.states.data();
-    std::memset(states, 0, tables.stateBytes);  // 0: not computed, not fired, unknown
+    std::fill_n(states, tables.stateBytes, uint8_t(0));  // 0: not computed, not fired, unknown (states may be null when 0)
     scratch_.globalState = states;
     scratch_.blockFired = states + tables.defs;
     scratch_.scopeState = states + tables.defs + tables.blocks;

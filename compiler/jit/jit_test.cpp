@@ -303,7 +303,11 @@ TEST_CASE("jit: the O2 level's inline arithmetic rounds, overflows and fails lik
     const int64_t edges[] = {1, 5, 5000, 12345, 5000 * rt::kOne, 125000, 1'000'000, 3'037'000'499, 3'037'000'500, 9'223'372'036'854,
                              INT64_MAX / 1000, INT64_MAX / 2, INT64_MAX - 1, INT64_MAX};
     auto operand = [&](bool sign) {
-      int64_t v = rng() % 3 == 0 ? edges[rng() % std::size(edges)] + int64_t(rng() % 3) - 1 : int64_t(rng() >> (1 + rng() % 63));
+      int64_t v = int64_t(rng() >> (1 + rng() % 63));
+      if (rng() % 3 == 0) {  // an edge, or one either side of it (never past INT64_MAX)
+        int64_t edge = edges[rng() % std::size(edges)], step = int64_t(rng() % 3) - 1;
+        v = step > 0 && edge == INT64_MAX ? edge : edge + step;
+      }
       if (v <= 0) v = 1;
       return sign && rng() % 2 ? -v : v;
     };
