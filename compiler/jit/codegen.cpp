@@ -299,15 +299,20 @@ class Codegen {
   // other levels, which gives the exact answer or the error. Otherwise every one is a call.
   // The quick level keeps the calls: it has no InstCombine to tidy the inline code and compiles
   // faster without it; so do large agreements at O2, whose compile time it doubled.
+  // The runtime call (folded on constants), unless the operation is generated inline here (inlineArith_
+  // and `inlinable`): then the folded constant, or null for the caller to generate the fast path.
+  llvm::Value* callUnlessInline(llvm::FunctionCallee f, std::initializer_list<llvm::Value*> args, bool inlinable, uint32_t pos,
+                                llvm::BasicBlock* fail) {
+    return inlineArith_ && inlinable ? fold(f, args) : callRt(f, args, pos, fail);
+  }
   llvm::Value* mul(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
-    if (llvm::Value* folded = fold(mul_, {a, c}); folded || !inlineArith_) return folded ? folded : callRt(mul_, {a, c}, pos, fail);
+    if (llvm::Value* v = callUnlessInline(mul_, {a, c}, true, pos, fail)) return v;
     return withFastPath(a, c, [&](llvm::Value* product) { return divHalfEven(product, rt::kOne); }, mul_, {a, c}, pos, fail);
   }
   // a * num / den for constants num, den (a unit conversion, a percentage).
   llvm::Value* scale(llvm::Value* a, int64_t num, int64_t den, uint32_t pos, llvm::BasicBlock* fail) {
     bool plain = den != 0 && den != INT64_MIN && num != INT64_MIN;
-    if (llvm::Value* folded = fold(scale_, {a, c64(num), c64(den)}); folded || !inlineArith_ || !plain)
-      return folded ? folded : callRt(scale_, {a, c64(num), c64(den)}, pos, fail);
+    if (llvm::Value* v = callUnlessInline(scale_, {a, c64(num), c64(den)}, plain, pos, fail)) return v;
     if (den < 0) { num = -num; den = -den; }  // the same rational: the same rounded quotient
     if (num == 1) return divHalfEven(a, den);
     return withFastPath(a, c64(num), [&](llvm::Value* product) { return divHalfEven(product, den); }, scale_,
@@ -315,8 +320,7 @@ class Codegen {
   }
   // Rounding to a constant quantum in a constant mode (rt::decRound, the same steps).
   llvm::Value* round(llvm::Value* a, int64_t quantum, rt::RoundingMode mode, uint32_t pos, llvm::BasicBlock* fail) {
-    if (llvm::Value* folded = fold(round_, {a, c64(quantum), c64(int64_t(mode))}); folded || !inlineArith_ || quantum <= 0)
-      return folded ? folded : callRt(round_, {a, c64(quantum), c64(int64_t(mode))}, pos, fail);
+    if (llvm::Value* v = callUnlessInline(round_, {a, c64(quantum), c64(int64_t(mode))}, quantum > 0, pos, fail)) return v;
     llvm::Value* q = b_.CreateSDiv(a, c64(quantum));
     llvm::Value* r = b_.CreateSRem(a, c64(quantum));
     llvm::Value* inc = c64(0);
@@ -330,11 +334,11 @@ class Codegen {
     return checked(llvm::Intrinsic::smul_with_overflow, stepped, c64(quantum), pos, fail);
   }
   llvm::Value* neg(llvm::Value* a, uint32_t pos, llvm::BasicBlock* fail) {
-    if (llvm::Value* folded = fold(neg_, {a}); folded || !inlineArith_) return folded ? folded : callRt(neg_, {a}, pos, fail);
+    if (llvm::Value* v = callUnlessInline(neg_, {a}, true, pos, fail)) return v;
     return checked(llvm::Intrinsic::ssub_with_overflow, c64(0), a, pos, fail);
   }
   llvm::Value* abs(llvm::Value* a, uint32_t pos, llvm::BasicBlock* fail) {
-    if (llvm::Value* folded = fold(abs_, {a}); folded || !inlineArith_) return folded ? folded : callRt(abs_, {a}, pos, fail);
+    if (llvm::Value* v = callUnlessInline(abs_, {a}, true, pos, fail)) return v;
     llvm::Value* negated = checked(llvm::Intrinsic::ssub_with_overflow, c64(0), a, pos, fail);
     return b_.CreateSelect(b_.CreateICmpSLT(a, c64(0)), negated, a);
   }
