@@ -1,0 +1,128 @@
+// What the C ABI's translation units share: the handles behind lode.h's opaque types and the cell
+// conversions both the single-shipment setters (c_api.cpp) and batches (batch.cpp) use. Internal:
+// embedders include lode.h only.
+#pragma once
+#include "lode.h"
+
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/driver.h"
+#include "compiler/interp/interp.h"
+#include "compiler/testing/example_runner.h"
+#include "runtime/record.h"
+
+namespace lode::capi {
+
+// Every handle starts with a magic word so a wrong or freed handle is refused instead of dereferenced
+// (as far as memory that was freed can tell).
+enum Magic : uint32_t {
+  kAgreement = 0x4c41474e,  // "LAGN"
+  kInputs = 0x4c494e50,
+  kShipment = 0x4c534850,
+  kResult = 0x4c525354,
+  kBatch = 0x4c425443,
+  kDead = 0xdeadc0de,
+};
+
+// A unit a decimal cell may be written in, with its exact factor to the field's unit.
+struct CellUnit {
+  std::string text;
+  rt::Rational factor;
+};
+
+// What converting cells needs per field, computed once when the agreement is compiled (immutable
+// afterwards, so shared by every thread without a lock).
+struct FieldInfo {
+  std::vector<CellUnit> units;  // Decimal: the field's unit and the atoms of its dimension
+  std::string unitText;         // Decimal: lode_field_unit
+  bool dimensionless = false;
+};
+
+}  // namespace lode::capi
+
+struct lode_agreement {
+  uint32_t magic = lode::capi::kAgreement;
+  std::unique_ptr<lode::Compilation> c;
+  std::unique_ptr<lode::jit::CompiledProgram> compiled;  // set by lode_agreement_jit
+  std::unique_ptr<lode::interp::Interpreter> interp;
+  std::vector<lode::capi::FieldInfo> fields;  // parallel to the shipment schema
+  std::vector<uint8_t> countryOk;             // 26 * 26 flags: alpha-2 codes a cell may name
+  const std::vector<std::string>* countries = nullptr;  // what parseCell checks (null: any AA)
+  lode::rt::Record blank;                     // no cell set: absent fields, defaults applied
+  const lode::ir::Program& p() const { return *c->program; }
+};
+
+struct lode_inputs {
+  uint32_t magic = lode::capi::kInputs;
+  const lode_agreement* a;
+  lode::testing::InputSet set;
+  std::mutex quotaLock;              // quota balances: read, evaluate and commit as one step
+  const lode::interp::Inputs* view;  // built once: pricing threads only read it
+  explicit lode_inputs(const lode_agreement* ag) : a(ag), set(ag->p()), view(&set.inputs()) {}
+};
+
+// `rec` always has the agreement's field defaults applied to its absent fields, so lode_price
+// evaluates it in place.
+struct lode_shipment {
+  uint32_t magic = lode::capi::kShipment;
+  const lode_agreement* a;
+  lode::rt::Record rec;
+};
+
+struct lode_result {
+  uint32_t magic = lode::capi::kResult;
+  const lode_agreement* a = nullptr;  // the agreement that produced it (names of measures)
+  lode::rt::Assessment as;
+  std::string text;                   // storage for texts handed out
+  std::vector<std::string> texts;
+};
+
+namespace lode::capi {
+
+template <class T>
+bool live(const T* h, uint32_t magic) { return h && h->magic == magic; }
+
+// s into buf (truncated, always NUL-terminated) when buf is given.
+inline void copyOut(const std::string& s, char* buf, size_t cap) {
+  if (!buf || cap == 0) return;
+  size_t n = std::min(s.size(), cap - 1);
+  std::memcpy(buf, s.data(), n);
+  buf[n] = '\0';
+}
+
+// Runs f, turning any exception into LODE_ERR_INTERNAL (the message goes to msg when given).
+template <class F>
+lode_status guarded(F&& f, char* msg = nullptr, size_t cap = 0) {
+  try {
+    return f();
+  } catch (const std::exception& e) {
+    copyOut(std::string("internal error: ") + e.what(), msg, cap);
+  } catch (...) {
+    copyOut("internal error", msg, cap);
+  }
+  return LODE_ERR_INTERNAL;
+}
+
+bool validField(const lode_agreement* a, int32_t field);
+// The typed formats a field of this kind accepts.
+bool fits(rt::FieldKind kind, lode_code code);
+// Converts one text cell into `out`. An empty cell is absent (true). false: err says why and `out`
+// is absent.
+bool textCell(const lode_agreement& a, size_t f, std::string_view text, rt::FieldValue& out, rt::RowError& err);
+// A decimal in the field's unit: the text reader's sign rules. false: err says why.
+bool typedDecimal(const lode_agreement& a, size_t f, int64_t v, rt::FieldValue& out, rt::RowError& err);
+// A code in a format that fits the field (checked by the caller). false: err says why.
+bool typedCode(const lode_agreement& a, size_t f, lode_code code, int64_t v, rt::FieldValue& out, rt::RowError& err);
+// A shipment field back to "no cell": absent, or its default.
+void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
+// Evaluates and commits the quota part under the inputs' lock when the agreement has quotas.
+void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out);
+
+}  // namespace lode::capi
