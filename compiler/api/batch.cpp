@@ -20,6 +20,9 @@ using namespace lode::capi;
 
 namespace {
 
+constexpr size_t kMinRowsPerThread = 64;
+constexpr size_t kChunkRows = 32;  // rows a thread takes at a time, and rows scanned together
+
 // One column of a batch, in the form it was set.
 struct Column {
   enum class Form : uint8_t { None, Text, Decimal, Code } form = Form::None;
@@ -28,11 +31,28 @@ struct Column {
   std::vector<size_t> ends;        // Text: cell i is chars[ends[i-1], ends[i])
   std::vector<int64_t> values;     // Decimal (micros) or Code
   std::vector<uint8_t> present;    // typed: empty = every row has a value
+  bool clean = false;              // typed: every cell usable as it is (scanTyped), checked when set
 
   std::string_view text(size_t i) const {
     size_t b = i == 0 ? 0 : ends[i - 1];
     return std::string_view(chars).substr(b, ends[i] - b);
   }
+};
+
+// One column as a pricing reads it: a compact list over the fields that have one, built per call.
+struct PlanField {
+  uint32_t f;
+  Column::Form form;
+  lode_code code;
+  bool hs;                 // Text form of an HS field: parsed cells are memoised
+  bool plainText;          // Text form of a text field: plain ASCII cells are taken as they are
+  bool country;            // LODE_CODE_COUNTRY: a known country's code is the value as it is
+  bool required;           // an empty cell is a missing field
+  uint32_t hsSlot;         // hs: which of the chunk's RowScratch::hsCells lists is this column's
+  const int64_t* values;   // typed
+  const uint8_t* present;  // typed; null: every row
+  const Column* col;
+  int64_t lo, hi;          // typed values in [lo, hi] need no check (DAYS, INDEX, BOOL, decimals)
 };
 
 // What one pricing thread reuses from row to row.
@@ -48,23 +68,31 @@ struct RowScratch {
     std::string text;
     rt::FieldValue value;
     bool used = false;
+    uint64_t stamp = 0;  // when it was stored: a reference to it with another stamp is stale
   };
   static constexpr size_t kMemo = 32;
   std::vector<Memo> memo;  // field * kMemo + slot
-};
-
-// One column as a pricing reads it: a compact list over the fields that have one, built per call.
-struct PlanField {
-  uint32_t f;
-  Column::Form form;
-  lode_code code;
-  bool hs;                 // Text form of an HS field: parsed cells are memoised
-  bool plainText;          // Text form of a text field: plain ASCII cells are taken as they are
-  bool country;            // LODE_CODE_COUNTRY: a known country's code is the value as it is
-  const int64_t* values;   // typed
-  const uint8_t* present;  // typed; null: every row
-  const Column* col;
-  int64_t lo, hi;          // typed values in [lo, hi] need no check (DAYS, INDEX, BOOL, decimals)
+  rt::FieldValue parsed;   // an HS cell before it goes into the memo
+  uint64_t stamps = 0;
+  // The chunk being priced (scanChunk): which of its rows have every cell usable as it is, and for
+  // those the memo entry of each HS column's cell (null: the cell is empty).
+  struct MemoRef {
+    const Memo* m = nullptr;
+    uint64_t stamp = 0;
+    bool current() const { return m && m->stamp == stamp; }
+  };
+  uint8_t clean[kChunkRows];
+  std::vector<MemoRef> hsCells;  // PlanField::hsSlot * kChunkRows + row in the chunk
+  std::vector<MemoRef> hsHeld;   // per HS column: the entry whose text the record holds
+  // What a clean row copies into the record, built when a pricing starts: typed columns...
+  struct TypedCopy {
+    const int64_t* values;
+    const uint8_t* present;  // null: every row
+    rt::FieldValue* v;
+    const rt::FieldValue* blank;
+  };
+  std::vector<TypedCopy> typedCopies;
+  std::vector<const PlanField*> textCopies;  // ...and text columns
 };
 
 // Worker threads owned by a batch: started on first use, ended when the batch is freed.
@@ -153,7 +181,10 @@ struct lode_batch {
   std::vector<lode_result> results;
   std::vector<RowScratch> scratch;   // per pricing thread
   std::vector<PlanField> plan;       // fields with a column, in field order
+  std::vector<PlanField> readPlan;   // those evaluation reads: what a clean row copies
   std::vector<uint32_t> required;    // required fields
+  bool requiredWithoutColumn = false;  // every row misses a field: none is clean
+  uint32_t hsColumns = 0;            // plan fields with hs set
   std::unique_ptr<Pool> pool;
 };
 
@@ -175,8 +206,342 @@ unsigned availableCpus() {
   return hw;
 }
 
-constexpr size_t kMinRowsPerThread = 64;
-constexpr size_t kChunkRows = 32;  // rows a thread takes at a time
+}  // namespace
+
+namespace {
+
+// A country packed as LODE_COUNTRY('C', 'N') that the agreement knows: the packing is
+// rt::countryCode's, so the code is the value.
+[[gnu::always_inline]] inline bool knownCountry(const lode_agreement& a, int64_t x) {
+  static_assert(LODE_COUNTRY('C', 'N') == rt::countryCode('C', 'N'));
+  uint64_t c0 = uint64_t(x >> 8) - 'A', c1 = uint64_t(x & 0xff) - 'A';
+  return (x >> 16) == 0 && c0 < 26 && c1 < 26 && a.countryOk[c0 * 26 + c1];
+}
+
+// The values of a typed column that are valid as they are (lo > hi: none); the others go through
+// typedDecimal/typedCode, which convert (YYYYMMDD, countries) or say what is wrong.
+void validRange(const rt::FieldSpec& spec, Column::Form form, lode_code code, int64_t& lo, int64_t& hi) {
+  lo = 1, hi = 0;
+  if (form == Column::Form::Decimal) {
+    lo = spec.sign == rt::Sign::Positive ? 1 : spec.sign == rt::Sign::NonNegative ? 0 : INT64_MIN + 1;
+    hi = INT64_MAX;
+  } else if (form == Column::Form::Code) {
+    if (code == LODE_CODE_DAYS) lo = rt::kMinDate, hi = rt::kMaxDate;
+    else if (code == LODE_CODE_INDEX) lo = 0, hi = int64_t(spec.enumValues.size()) - 1;
+    else if (code == LODE_CODE_BOOL) lo = 0, hi = 1;
+  }
+}
+
+// Copies a typed column's values and tells whether every cell is usable as it is: a value in the
+// valid range (a known country), or no value for a field that is not required. One pass when the
+// column is set, so pricing scans only the columns where some cell is not (scanTyped). Templates:
+// the loop carries no test that is the same for every cell.
+template <class T, bool kCountry, bool kGiven>
+bool copyTyped(const lode_agreement& a, const T* src, const uint8_t* given, size_t n, uint64_t lo, uint64_t span,
+               int64_t* dst) {
+  uint64_t bad = 0;
+  for (size_t r = 0; r < n; ++r) {
+    int64_t x = src[r];
+    dst[r] = x;
+    bool out = kCountry ? !knownCountry(a, x) : uint64_t(x) - lo > span;
+    bad |= kGiven ? uint64_t(out & (given[r] != 0)) : uint64_t(out);
+  }
+  return bad == 0;
+}
+
+template <class T>
+bool copyTypedColumn(const lode_agreement& a, const rt::FieldSpec& spec, const T* src, const uint8_t* given, Column& col) {
+  const size_t n = col.values.size();
+  int64_t* dst = col.values.data();
+  if (given && std::memchr(given, 0, n) == nullptr) {
+    given = nullptr;  // every row has a value: the loop that does not read presence
+  } else if (given && spec.required) {
+    std::copy(src, src + n, dst);
+    return false;  // a required field is missing somewhere: priceRow says where
+  }
+  int64_t lo, hi;
+  validRange(spec, col.form, col.code, lo, hi);
+  const bool country = col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY;
+  const uint64_t ulo = uint64_t(lo), span = uint64_t(hi) - uint64_t(lo);
+  bool clean = country ? (given ? copyTyped<T, true, true>(a, src, given, n, ulo, span, dst)
+                                : copyTyped<T, true, false>(a, src, given, n, ulo, span, dst))
+                       : (given ? copyTyped<T, false, true>(a, src, given, n, ulo, span, dst)
+                                : copyTyped<T, false, false>(a, src, given, n, ulo, span, dst));
+  return clean && (country || lo <= hi);
+}
+
+lode_status setTyped(lode_batch* b, int32_t field, Column::Form form, lode_code code, const void* values,
+                     const uint8_t* present, size_t n) {
+  if (!b || !values) return LODE_ERR_NULL;
+  if (!live(b, kBatch)) return LODE_ERR_HANDLE;
+  if (!validField(b->a, field) || n != b->n) return LODE_ERR_ARGUMENT;
+  rt::FieldKind kind = b->a->p().shipment.fields[size_t(field)].kind;
+  if (form == Column::Form::Decimal ? kind != rt::FieldKind::Decimal : !fits(kind, code)) return LODE_ERR_ARGUMENT;
+  return guarded([&] {
+    Column& col = b->columns[static_cast<size_t>(field)];
+    col.form = form;
+    col.code = code;
+    col.chars.clear();
+    col.ends.clear();
+    if (present) col.present.assign(present, present + n);
+    else col.present.clear();
+    col.values.resize(n);
+    const rt::FieldSpec& spec = b->a->p().shipment.fields[size_t(field)];
+    col.clean = form == Column::Form::Decimal
+                    ? copyTypedColumn(*b->a, spec, static_cast<const int64_t*>(values), present, col)
+                    : copyTypedColumn(*b->a, spec, static_cast<const int32_t*>(values), present, col);
+    return LODE_OK;
+  });
+}
+
+}  // namespace
+
+namespace {
+
+// A slot in a memo of kMemo entries for a cell text: its first and last 8 bytes and its length,
+// mixed (cheaper than hashing every byte; a collision only costs a parse).
+size_t memoSlot(std::string_view t) {
+  uint64_t head = 0, tail = 0;
+  if (t.size() >= 8) {  // fixed-size copies: single loads
+    std::memcpy(&head, t.data(), 8);
+    std::memcpy(&tail, t.data() + t.size() - 8, 8);
+  } else {
+    for (size_t k = 0; k < t.size(); ++k) head |= uint64_t(static_cast<unsigned char>(t[k])) << (8 * k);
+  }
+  uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ t.size();
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  return static_cast<size_t>(h >> 59) % RowScratch::kMemo;
+}
+
+// Nonempty ASCII without spaces at either end: a text field's cell as it is (see textCell).
+bool plainAscii(std::string_view t) {
+  if (t.empty() || t.front() <= ' ' || t.back() <= ' ') return false;
+  uint64_t high = 0;
+  size_t k = 0;
+  for (; k + 8 <= t.size(); k += 8) {  // a word at a time
+    uint64_t w;
+    std::memcpy(&w, t.data() + k, 8);
+    high |= w;
+  }
+  for (; k < t.size(); ++k) high |= static_cast<unsigned char>(t[k]);
+  return (high & 0x8080808080808080ull) == 0;
+}
+
+// The memo entry of an HS cell, parsed now if it is not there yet; null when the cell does not parse
+// or is blank (textCell then says what it is).
+const RowScratch::Memo* hsCell(const lode_agreement& a, RowScratch& s, size_t f, std::string_view text) {
+  RowScratch::Memo& m = s.memo[f * RowScratch::kMemo + memoSlot(text)];
+  if (m.used && m.text == text) return &m;
+  // Parsed aside: a cell that does not parse leaves the entry (which a row of the chunk may point to).
+  if (!textCell(a, f, text, s.parsed, s.err) || !s.parsed.present) return nullptr;
+  m.text.assign(text.data(), text.size());
+  m.value = s.parsed;
+  m.used = true;
+  m.stamp = ++s.stamps;
+  return &m;
+}
+
+// clean[r] &= whether the typed cell of row from + r is usable as it is (or empty and not required),
+// for a column where some cell is not (Column::clean). A loop per shape of column.
+void scanTyped(const lode_agreement& a, const PlanField& pf, size_t from, size_t m, uint8_t* clean) {
+  const int64_t* x = pf.values + from;
+  const uint8_t* given = pf.present ? pf.present + from : nullptr;
+  const uint8_t empty = pf.required ? 0 : 1;
+  if (pf.country) {
+    for (size_t r = 0; r < m; ++r) clean[r] &= given && !given[r] ? empty : knownCountry(a, x[r]);
+  } else if (pf.lo > pf.hi) {  // every value converts (YYYYMMDD) or is checked: priceRow's
+    for (size_t r = 0; r < m; ++r) clean[r] &= given && !given[r] ? empty : 0;
+  } else {
+    // x in [lo, hi] as one unsigned comparison.
+    const uint64_t lo = uint64_t(pf.lo), span = uint64_t(pf.hi) - uint64_t(pf.lo);
+    if (!given) {
+      for (size_t r = 0; r < m; ++r) clean[r] &= uint8_t(uint64_t(x[r]) - lo <= span);
+    } else {
+      for (size_t r = 0; r < m; ++r) clean[r] &= given[r] ? uint8_t(uint64_t(x[r]) - lo <= span) : empty;
+    }
+  }
+}
+
+// Marks the rows [from, to) whose every cell is usable as it is: a typed value in the range that
+// needs no conversion, a plain ASCII text, an HS code that parses, or an empty cell of a field that
+// is not required. Column by column, so each loop is short and branch-predictable. The other rows go
+// through priceRow, which converts their cells and reports what is wrong.
+void scanChunk(const lode_batch* b, RowScratch& s, size_t from, size_t to) {
+  const lode_agreement& a = *b->a;
+  const size_t m = to - from;
+  uint8_t* clean = s.clean;
+  std::fill_n(clean, m, uint8_t(b->requiredWithoutColumn ? 0 : 1));
+  for (const PlanField& pf : b->plan) {
+    const uint8_t empty = pf.required ? 0 : 1;  // what an empty cell leaves of `clean`
+    switch (pf.form) {
+      case Column::Form::None:
+        break;
+      case Column::Form::Decimal:
+      case Column::Form::Code:
+        if (!pf.col->clean) scanTyped(a, pf, from, m, clean);
+        break;
+      case Column::Form::Text: {
+        RowScratch::MemoRef* hs = pf.hs ? &s.hsCells[pf.hsSlot * kChunkRows] : nullptr;
+        for (size_t r = 0; r < m; ++r) {
+          std::string_view text = pf.col->text(from + r);
+          if (text.empty()) {
+            clean[r] &= empty;
+          } else if (pf.plainText) {
+            clean[r] &= plainAscii(text);
+          } else if (hs) {
+            const RowScratch::Memo* e = hsCell(a, s, pf.f, text);
+            hs[r] = {e, e ? e->stamp : 0};
+            clean[r] &= e != nullptr;
+          } else {
+            clean[r] = 0;  // another kind written as text: priceRow converts it
+          }
+        }
+        break;
+      }
+    }
+  }
+}
+
+// Prices row i of the chunk scanChunk marked it clean in: its cells go into the record as they are, those
+// of fields evaluation does not read not at all (scanChunk checked them).
+bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size_t r) {
+  const lode_agreement& a = *b->a;
+  lode_result& res = b->results[i];
+  res.a = b->a;
+  res.as.clear();
+  s.rec.row = i + 1;
+  for (const RowScratch::TypedCopy& c : s.typedCopies) {
+    if (c.present && !c.present[i]) {
+      c.v->present = c.blank->present;  // unsetField: no cell, its default if any
+      c.v->i = c.blank->i;
+    } else {
+      c.v->present = true;
+      c.v->i = c.values[i];
+    }
+  }
+  for (const PlanField* pf : s.textCopies) {
+    rt::FieldValue& v = s.rec.values[pf->f];
+    std::string_view text = pf->col->text(i);
+    if (text.empty()) {
+      unsetField(a, v, pf->f);
+      if (pf->hs) s.hsHeld[pf->hsSlot] = {};
+    } else if (pf->hs) {
+      RowScratch::MemoRef ref = s.hsCells[pf->hsSlot * kChunkRows + r];
+      if (!ref.current()) {  // a later cell of the chunk took the entry's slot; the text parsed once, so again
+        ref.m = hsCell(a, s, pf->f, text);
+        ref.stamp = ref.m->stamp;
+      }
+      v.present = true;
+      v.i = ref.m->value.i;
+      RowScratch::MemoRef& held = s.hsHeld[pf->hsSlot];
+      if (held.m != ref.m || held.stamp != ref.stamp) {
+        v.s = ref.m->value.s;
+        held = ref;
+      }
+    } else {
+      v.present = true;
+      v.i = 0;
+      v.s.assign(text.data(), text.size());
+    }
+  }
+  evaluate(b->a, in, s.rec, res.as);
+  return res.as.ok();
+}
+
+// Assembles row i from the columns and prices it. A bad cell is reported in the row's result (as
+// "field: reason") and the row is not evaluated. true when the row priced without error. Only the
+// fields with a column are touched: the others were set up once (absent, or their default).
+bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
+  const lode_agreement& a = *b->a;
+  const ir::Program& p = a.p();
+  lode_result& r = b->results[i];
+  r.a = b->a;
+  r.as.clear();
+  rt::Record& rec = s.rec;
+  rec.row = i + 1;
+  std::fill(s.hsHeld.begin(), s.hsHeld.end(), RowScratch::MemoRef{});  // HS texts are written below
+  for (const PlanField& pf : b->plan) {
+    rt::FieldValue& v = rec.values[pf.f];
+    bool ok = true;
+    switch (pf.form) {
+      case Column::Form::None:
+        v.present = false;
+        break;
+      case Column::Form::Text: {
+        std::string_view text = pf.col->text(i);
+        if (pf.plainText && plainAscii(text)) {  // what textCell makes of it, without its dispatch
+          v.present = true;
+          v.i = 0;
+          if (v.s != text) v.s.assign(text.data(), text.size());
+          break;
+        }
+        if (const RowScratch::Memo* m = pf.hs && !text.empty() ? hsCell(a, s, pf.f, text) : nullptr) {
+          v.present = true;
+          v.i = m->value.i;
+          v.s = m->value.s;
+          break;
+        }
+        ok = textCell(a, pf.f, text, v, s.err);  // also says why an HS cell does not parse
+        break;
+      }
+      case Column::Form::Decimal:
+      case Column::Form::Code: {
+        if (pf.present && !pf.present[i]) {
+          v.present = false;
+          break;
+        }
+        int64_t x = pf.values[i];
+        if ((x >= pf.lo && x <= pf.hi) || (pf.country && knownCountry(a, x))) {  // valid as it is: no conversion
+          v.present = true;
+          v.i = x;
+          break;
+        }
+        ok = pf.form == Column::Form::Decimal ? typedDecimal(a, pf.f, x, v, s.err) : typedCode(a, pf.f, pf.code, x, v, s.err);
+        break;
+      }
+    }
+    if (!ok) {
+      s.state[pf.f] = RowScratch::Bad;
+      r.as.errors.push_back({s.err.code, 0, p.shipment.fields[pf.f].name + ": " + s.err.message});
+    } else {
+      s.state[pf.f] = v.present ? RowScratch::Given : RowScratch::Absent;
+    }
+    if (!v.present) unsetField(a, v, pf.f);  // its default, if any
+  }
+  for (uint32_t f : b->required)
+    if (s.state[f] == RowScratch::Absent)
+      r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name + ": required field is missing"});
+  if (!r.as.errors.empty()) return false;
+  evaluate(b->a, in, rec, r.as);
+  return r.as.ok();
+}
+
+// Every field of the thread's record absent (or its default) until a column says otherwise. The
+// record keeps its storage from one pricing to the next.
+void prepareScratch(const lode_batch* b, RowScratch& s) {
+  const lode_agreement& a = *b->a;
+  const size_t fields = a.blank.values.size();
+  s.rec.values = a.blank.values;
+  s.state.assign(fields, RowScratch::Absent);
+  if (s.memo.size() != fields * RowScratch::kMemo) s.memo.assign(fields * RowScratch::kMemo, {});
+  s.hsCells.assign(size_t(b->hsColumns) * kChunkRows, {});
+  s.hsHeld.assign(b->hsColumns, {});
+  s.typedCopies.clear();
+  s.textCopies.clear();
+  for (const PlanField& pf : b->readPlan) {
+    if (pf.form == Column::Form::Text) s.textCopies.push_back(&pf);
+    else s.typedCopies.push_back({pf.values, pf.present, &s.rec.values[pf.f], &a.blank.values[pf.f]});
+  }
+}
+
+// Prices rows [from, to): scanned together, then row by row. Returns how many priced without error.
+size_t priceChunk(lode_batch* b, lode_inputs* in, RowScratch& s, size_t from, size_t to) {
+  scanChunk(b, s, from, to);
+  size_t ok = 0;
+  for (size_t i = from; i < to; ++i) ok += (s.clean[i - from] ? priceCleanRow(b, in, s, i, i - from) : priceRow(b, in, s, i)) ? 1 : 0;
+  return ok;
+}
 
 }  // namespace
 
@@ -225,35 +590,6 @@ lode_status lode_batch_set_column(lode_batch* b, int32_t field, const char* cons
   });
 }
 
-namespace {
-
-lode_status setTyped(lode_batch* b, int32_t field, Column::Form form, lode_code code, const void* values,
-                     const uint8_t* present, size_t n) {
-  if (!b || !values) return LODE_ERR_NULL;
-  if (!live(b, kBatch)) return LODE_ERR_HANDLE;
-  if (!validField(b->a, field) || n != b->n) return LODE_ERR_ARGUMENT;
-  rt::FieldKind kind = b->a->p().shipment.fields[size_t(field)].kind;
-  if (form == Column::Form::Decimal ? kind != rt::FieldKind::Decimal : !fits(kind, code)) return LODE_ERR_ARGUMENT;
-  return guarded([&] {
-    Column& col = b->columns[static_cast<size_t>(field)];
-    col.form = form;
-    col.code = code;
-    col.chars.clear();
-    col.ends.clear();
-    if (form == Column::Form::Decimal) {
-      const auto* v = static_cast<const int64_t*>(values);
-      col.values.assign(v, v + n);
-    } else {
-      const auto* v = static_cast<const int32_t*>(values);
-      col.values.assign(v, v + n);
-    }
-    if (present) col.present.assign(present, present + n);
-    else col.present.clear();
-    return LODE_OK;
-  });
-}
-
-}  // namespace
 
 lode_status lode_batch_set_decimal_column(lode_batch* b, int32_t field, const int64_t* micros, const uint8_t* present,
                                           size_t n) {
@@ -285,123 +621,6 @@ lode_status lode_batch_set_threads(lode_batch* b, unsigned threads) {
   return LODE_OK;
 }
 
-namespace {
-
-// A slot in a memo of kMemo entries for a cell text: its first and last 8 bytes and its length,
-// mixed (cheaper than hashing every byte; a collision only costs a parse).
-size_t memoSlot(std::string_view t) {
-  uint64_t head = 0, tail = 0;
-  std::memcpy(&head, t.data(), std::min<size_t>(t.size(), 8));
-  if (t.size() > 8) std::memcpy(&tail, t.data() + t.size() - std::min<size_t>(t.size() - 8, 8), std::min<size_t>(t.size() - 8, 8));
-  uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ t.size();
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ull;
-  return static_cast<size_t>(h >> 59) % RowScratch::kMemo;
-}
-
-// Nonempty ASCII without spaces at either end: a text field's cell as it is (see textCell).
-bool plainAscii(std::string_view t) {
-  if (t.empty() || t.front() <= ' ' || t.back() <= ' ') return false;
-  unsigned char high = 0;
-  for (char c : t) high |= static_cast<unsigned char>(c);
-  return high < 0x80;
-}
-
-// A country packed as LODE_COUNTRY('C', 'N') that the agreement knows: the packing is
-// rt::countryCode's, so the code is the value.
-bool knownCountry(const lode_agreement& a, int64_t x) {
-  static_assert(LODE_COUNTRY('C', 'N') == rt::countryCode('C', 'N'));
-  uint64_t c0 = uint64_t(x >> 8) - 'A', c1 = uint64_t(x & 0xff) - 'A';
-  return (x >> 16) == 0 && c0 < 26 && c1 < 26 && a.countryOk[c0 * 26 + c1];
-}
-
-// Assembles row i from the columns and prices it. A bad cell is reported in the row's result (as
-// "field: reason") and the row is not evaluated. true when the row priced without error. Only the
-// fields with a column are touched: the others were set up once (absent, or their default).
-bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
-  const lode_agreement& a = *b->a;
-  const ir::Program& p = a.p();
-  lode_result& r = b->results[i];
-  r.a = b->a;
-  r.as.clear();
-  rt::Record& rec = s.rec;
-  rec.row = i + 1;
-  for (const PlanField& pf : b->plan) {
-    rt::FieldValue& v = rec.values[pf.f];
-    bool ok = true;
-    switch (pf.form) {
-      case Column::Form::None:
-        v.present = false;
-        break;
-      case Column::Form::Text: {
-        std::string_view text = pf.col->text(i);
-        if (pf.plainText && plainAscii(text)) {  // what textCell makes of it, without its dispatch
-          v.present = true;
-          v.i = 0;
-          if (v.s != text) v.s.assign(text.data(), text.size());
-          break;
-        }
-        if (!pf.hs || text.empty()) {
-          ok = textCell(a, pf.f, text, v, s.err);
-          break;
-        }
-        RowScratch::Memo& m = s.memo[pf.f * RowScratch::kMemo + memoSlot(text)];
-        if (m.used && m.text == text) {
-          v.present = m.value.present;
-          v.i = m.value.i;
-          v.s = m.value.s;
-          break;
-        }
-        ok = textCell(a, pf.f, text, v, s.err);
-        if (ok && v.present) {
-          m.text.assign(text.data(), text.size());
-          m.value = v;
-          m.used = true;
-        }
-        break;
-      }
-      case Column::Form::Decimal:
-      case Column::Form::Code: {
-        if (pf.present && !pf.present[i]) {
-          v.present = false;
-          break;
-        }
-        int64_t x = pf.values[i];
-        if ((x >= pf.lo && x <= pf.hi) || (pf.country && knownCountry(a, x))) {  // valid as it is: no conversion
-          v.present = true;
-          v.i = x;
-          break;
-        }
-        ok = pf.form == Column::Form::Decimal ? typedDecimal(a, pf.f, x, v, s.err) : typedCode(a, pf.f, pf.code, x, v, s.err);
-        break;
-      }
-    }
-    if (!ok) {
-      s.state[pf.f] = RowScratch::Bad;
-      r.as.errors.push_back({s.err.code, 0, p.shipment.fields[pf.f].name + ": " + s.err.message});
-    } else {
-      s.state[pf.f] = v.present ? RowScratch::Given : RowScratch::Absent;
-    }
-    if (!v.present) unsetField(a, v, pf.f);  // its default, if any
-  }
-  for (uint32_t f : b->required)
-    if (s.state[f] == RowScratch::Absent)
-      r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name + ": required field is missing"});
-  if (!r.as.errors.empty()) return false;
-  evaluate(b->a, in, rec, r.as);
-  return r.as.ok();
-}
-
-// Every field of the thread's record absent (or its default) until a column says otherwise. The
-// record keeps its storage from one pricing to the next.
-void prepareScratch(const lode_agreement& a, RowScratch& s) {
-  const size_t fields = a.blank.values.size();
-  s.rec.values = a.blank.values;
-  s.state.assign(fields, RowScratch::Absent);
-  if (s.memo.size() != fields * RowScratch::kMemo) s.memo.assign(fields * RowScratch::kMemo, {});
-}
-
-}  // namespace
 
 lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
   if (!b || !in) return LODE_ERR_NULL;
@@ -417,34 +636,33 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
       threads = std::max<size_t>(1, std::min(want, b->n / kMinRowsPerThread));
     }
     b->plan.clear();
+    b->readPlan.clear();
     b->required.clear();
+    b->requiredWithoutColumn = false;
+    b->hsColumns = 0;
     for (size_t f = 0; f < fields; ++f) {
       const Column& col = b->columns[f];
       if (p.shipment.fields[f].required) b->required.push_back(uint32_t(f));
-      if (col.form == Column::Form::None) continue;
-      const rt::FieldSpec& spec = p.shipment.fields[f];
-      // The range of values that are valid as they are; others go through typedDecimal/typedCode,
-      // which convert (YYYYMMDD, countries) or say what is wrong.
-      int64_t lo = 1, hi = 0;
-      if (col.form == Column::Form::Decimal) {
-        lo = spec.sign == rt::Sign::Positive ? 1 : spec.sign == rt::Sign::NonNegative ? 0 : INT64_MIN + 1;
-        hi = INT64_MAX;
-      } else if (col.form == Column::Form::Code) {
-        if (col.code == LODE_CODE_DAYS) lo = rt::kMinDate, hi = rt::kMaxDate;
-        else if (col.code == LODE_CODE_INDEX) lo = 0, hi = int64_t(spec.enumValues.size()) - 1;
-        else if (col.code == LODE_CODE_BOOL) lo = 0, hi = 1;
+      if (col.form == Column::Form::None) {
+        b->requiredWithoutColumn |= p.shipment.fields[f].required;
+        continue;
       }
-      b->plan.push_back({uint32_t(f), col.form, col.code, col.form == Column::Form::Text && spec.kind == rt::FieldKind::Hs,
-                         col.form == Column::Form::Text && spec.kind == rt::FieldKind::Text,
-                         col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY,
-                         col.values.data(), col.present.empty() ? nullptr : col.present.data(), &col, lo, hi});
+      const rt::FieldSpec& spec = p.shipment.fields[f];
+      int64_t lo, hi;
+      validRange(spec, col.form, col.code, lo, hi);
+      bool hs = col.form == Column::Form::Text && spec.kind == rt::FieldKind::Hs;
+      b->plan.push_back({uint32_t(f), col.form, col.code, hs, col.form == Column::Form::Text && spec.kind == rt::FieldKind::Text,
+                         col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY, spec.required,
+                         hs ? b->hsColumns++ : 0, col.values.data(), col.present.empty() ? nullptr : col.present.data(),
+                         &col, lo, hi});
+      if (a.read[f]) b->readPlan.push_back(b->plan.back());
     }
     if (b->scratch.size() < threads) b->scratch.resize(threads);
     if (threads == 1) {
       RowScratch& s = b->scratch[0];
-      prepareScratch(a, s);
+      prepareScratch(b, s);
       size_t ok = 0;
-      for (size_t i = 0; i < b->n; ++i) ok += priceRow(b, in, s, i) ? 1 : 0;
+      for (size_t from = 0; from < b->n; from += kChunkRows) ok += priceChunk(b, in, s, from, std::min(b->n, from + kChunkRows));
       if (priced) *priced = ok;
       return LODE_OK;
     }
@@ -453,13 +671,12 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
     std::atomic<size_t> next{0}, ok{0};
     std::function<void(size_t)> job = [&](size_t t) {
       RowScratch& s = b->scratch[t];
-      prepareScratch(a, s);  // on the thread that uses it, in parallel
+      prepareScratch(b, s);  // on the thread that uses it, in parallel
       size_t mine = 0;
       for (;;) {
         size_t from = next.fetch_add(kChunkRows, std::memory_order_relaxed);
         if (from >= b->n) break;
-        size_t to = std::min(b->n, from + kChunkRows);
-        for (size_t i = from; i < to; ++i) mine += priceRow(b, in, s, i) ? 1 : 0;
+        mine += priceChunk(b, in, s, from, std::min(b->n, from + kChunkRows));
       }
       ok.fetch_add(mine, std::memory_order_relaxed);
     };

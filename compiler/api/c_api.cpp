@@ -82,6 +82,13 @@ void prepare(lode_agreement& a) {
   }
   a.blank.values.assign(p.shipment.fields.size(), {});
   testing::applyFieldDefaults(p, a.blank);
+  // Evaluation reads the standard fields it prices by (entry date, HS code, origin, quantity, value,
+  // mineral and node) and the fields the agreement's expressions name; nothing else of a record.
+  a.read.assign(p.shipment.fields.size(), 0);
+  for (int f : {ir::kFieldDate, ir::kFieldHs, ir::kFieldOrigin, ir::kFieldQuantity, ir::kFieldValue, ir::kFieldMineral, ir::kFieldNode})
+    a.read[size_t(f)] = 1;
+  for (const ir::Node& n : p.nodes)
+    if (n.op == ir::Op::Field && n.a < a.read.size()) a.read[n.a] = 1;
 }
 
 // ---- cells from text -----------------------------------------------------------------------------

@@ -56,6 +56,7 @@ struct lode_agreement {
   std::vector<uint8_t> countryOk;             // 26 * 26 flags: alpha-2 codes a cell may name
   const std::vector<std::string>* countries = nullptr;  // what parseCell checks (null: any AA)
   lode::rt::Record blank;                     // no cell set: absent fields, defaults applied
+  std::vector<uint8_t> read;                  // per field: evaluation may read it (a batch skips the others)
   const lode::ir::Program& p() const { return *c->program; }
 };
 
