@@ -674,10 +674,19 @@ class Codegen {
       llvm::Value* fast = at(cell, offsetof(rt::FieldValue, i), i64_);
       b_.CreateBr(done);
       b_.SetInsertPoint(slow);
-      llvm::Value* sv = viaCallback(idx, fail);
-      llvm::BasicBlock* slowEnd = b_.GetInsertBlock();
-      b_.CreateBr(done);
-      v = merge(done, fast, load, sv, slowEnd);
+      if (clauseBody_ && n.a != ir::kFieldMineral && n.a != ir::kFieldNode && n.a != ir::kFieldQuantity &&
+          n.a != ir::kFieldValue) {
+        // The executor's answer (absentFieldRead) known here: E0004 naming the field, without the call.
+        b_.CreateStore(c32(int64_t(n.a)), field_);
+        raise(rt::ErrCode::MissingField, n.pos, fail);
+        b_.SetInsertPoint(done);  // reached from `load` only
+        v = fast;
+      } else {
+        llvm::Value* sv = viaCallback(idx, fail);
+        llvm::BasicBlock* slowEnd = b_.GetInsertBlock();
+        b_.CreateBr(done);
+        v = merge(done, fast, load, sv, slowEnd);
+      }
     }
     // Only a quota part has its own quantity and value, and quota measures are the executor's.
     if (!inMeasures_ && (n.a == ir::kFieldQuantity || n.a == ir::kFieldValue)) {
