@@ -48,7 +48,8 @@ struct PlanField {
   bool plainText;          // Text form of a text field: plain ASCII cells are taken as they are
   bool country;            // LODE_CODE_COUNTRY: a known country's code is the value as it is
   bool required;           // an empty cell is a missing field
-  uint32_t hsSlot;         // hs: which of the chunk's RowScratch::hsCells lists is this column's
+  uint32_t slot;           // Text form: which of the chunk's lists of converted cells is this column's
+                           // (RowScratch::hsCells for hs, RowScratch::converted for other kinds)
   const int64_t* values;   // typed
   const uint8_t* present;  // typed; null: every row
   const Column* col;
@@ -82,7 +83,15 @@ struct RowScratch {
     bool current() const { return m && m->stamp == stamp; }
   };
   uint8_t clean[kChunkRows];
-  std::vector<MemoRef> hsCells;  // PlanField::hsSlot * kChunkRows + row in the chunk
+  std::vector<MemoRef> hsCells;  // PlanField::slot * kChunkRows + row in the chunk
+  // Text cells of other kinds than text and HS (dates, numbers with units, countries...) as scanChunk
+  // converted them, for the clean rows.
+  struct Converted {
+    int64_t i;
+    bool present;  // false: a blank cell
+  };
+  std::vector<Converted> converted;  // PlanField::slot * kChunkRows + row in the chunk
+  rt::FieldValue cell;               // a cell being converted
   std::vector<MemoRef> hsHeld;   // per HS column: the entry whose text the record holds
   // What a clean row copies into the record, built when a pricing starts: typed columns...
   struct TypedCopy {
@@ -185,6 +194,7 @@ struct lode_batch {
   std::vector<uint32_t> required;    // required fields
   bool requiredWithoutColumn = false;  // every row misses a field: none is clean
   uint32_t hsColumns = 0;            // plan fields with hs set
+  uint32_t convertedColumns = 0;     // plan fields in Text form of other kinds than text and HS
   std::unique_ptr<Pool> pool;
 };
 
@@ -382,7 +392,7 @@ void scanChunk(const lode_batch* b, RowScratch& s, size_t from, size_t to) {
         if (!pf.col->clean) scanTyped(a, pf, from, m, clean);
         break;
       case Column::Form::Text: {
-        RowScratch::MemoRef* hs = pf.hs ? &s.hsCells[pf.hsSlot * kChunkRows] : nullptr;
+        RowScratch::MemoRef* hs = pf.hs ? &s.hsCells[pf.slot * kChunkRows] : nullptr;
         for (size_t r = 0; r < m; ++r) {
           std::string_view text = pf.col->text(from + r);
           if (text.empty()) {
@@ -393,8 +403,11 @@ void scanChunk(const lode_batch* b, RowScratch& s, size_t from, size_t to) {
             const RowScratch::Memo* e = hsCell(a, s, pf.f, text);
             hs[r] = {e, e ? e->stamp : 0};
             clean[r] &= e != nullptr;
+          } else if (textCell(a, pf.f, text, s.cell, s.err)) {  // another kind written as text
+            s.converted[pf.slot * kChunkRows + r] = {s.cell.i, s.cell.present};
+            if (!s.cell.present) clean[r] &= empty;  // blanks only
           } else {
-            clean[r] = 0;  // another kind written as text: priceRow converts it
+            clean[r] = 0;  // priceRow says what is wrong with it
           }
         }
         break;
@@ -423,18 +436,26 @@ bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size
   for (const PlanField* pf : s.textCopies) {
     rt::FieldValue& v = s.rec.values[pf->f];
     std::string_view text = pf->col->text(i);
-    if (text.empty()) {
+    if (!pf->hs && !pf->plainText) {  // converted by scanChunk
+      const RowScratch::Converted& c = s.converted[pf->slot * kChunkRows + r];
+      if (text.empty() || !c.present) {
+        unsetField(a, v, pf->f);
+      } else {
+        v.present = true;
+        v.i = c.i;
+      }
+    } else if (text.empty()) {
       unsetField(a, v, pf->f);
-      if (pf->hs) s.hsHeld[pf->hsSlot] = {};
+      if (pf->hs) s.hsHeld[pf->slot] = {};
     } else if (pf->hs) {
-      RowScratch::MemoRef ref = s.hsCells[pf->hsSlot * kChunkRows + r];
+      RowScratch::MemoRef ref = s.hsCells[pf->slot * kChunkRows + r];
       if (!ref.current()) {  // a later cell of the chunk took the entry's slot; the text parsed once, so again
         ref.m = hsCell(a, s, pf->f, text);
         ref.stamp = ref.m->stamp;
       }
       v.present = true;
       v.i = ref.m->value.i;
-      RowScratch::MemoRef& held = s.hsHeld[pf->hsSlot];
+      RowScratch::MemoRef& held = s.hsHeld[pf->slot];
       if (held.m != ref.m || held.stamp != ref.stamp) {
         v.s = ref.m->value.s;
         held = ref;
@@ -527,6 +548,7 @@ void prepareScratch(const lode_batch* b, RowScratch& s) {
   if (s.memo.size() != fields * RowScratch::kMemo) s.memo.assign(fields * RowScratch::kMemo, {});
   s.hsCells.assign(size_t(b->hsColumns) * kChunkRows, {});
   s.hsHeld.assign(b->hsColumns, {});
+  s.converted.resize(size_t(b->convertedColumns) * kChunkRows);
   s.typedCopies.clear();
   s.textCopies.clear();
   for (const PlanField& pf : b->readPlan) {
@@ -640,6 +662,7 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
     b->required.clear();
     b->requiredWithoutColumn = false;
     b->hsColumns = 0;
+    b->convertedColumns = 0;
     for (size_t f = 0; f < fields; ++f) {
       const Column& col = b->columns[f];
       if (p.shipment.fields[f].required) b->required.push_back(uint32_t(f));
@@ -650,11 +673,11 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
       const rt::FieldSpec& spec = p.shipment.fields[f];
       int64_t lo, hi;
       validRange(spec, col.form, col.code, lo, hi);
-      bool hs = col.form == Column::Form::Text && spec.kind == rt::FieldKind::Hs;
-      b->plan.push_back({uint32_t(f), col.form, col.code, hs, col.form == Column::Form::Text && spec.kind == rt::FieldKind::Text,
-                         col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY, spec.required,
-                         hs ? b->hsColumns++ : 0, col.values.data(), col.present.empty() ? nullptr : col.present.data(),
-                         &col, lo, hi});
+      const bool text = col.form == Column::Form::Text;
+      const bool hs = text && spec.kind == rt::FieldKind::Hs, plain = text && spec.kind == rt::FieldKind::Text;
+      const uint32_t slot = hs ? b->hsColumns++ : text && !plain ? b->convertedColumns++ : 0;
+      b->plan.push_back({uint32_t(f), col.form, col.code, hs, plain, col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY,
+                         spec.required, slot, col.values.data(), col.present.empty() ? nullptr : col.present.data(), &col, lo, hi});
       if (a.read[f]) b->readPlan.push_back(b->plan.back());
     }
     if (b->scratch.size() < threads) b->scratch.resize(threads);
