@@ -33,14 +33,27 @@ struct E1 {
     lode_inputs_free(in);
     lode_agreement_free(a);
   }
-  // T2: 20 t USPG from Mozambique at 2,800 USD/t -> 35,000.00 USD.
+  // T2: 20 t USPG from Mozambique at 2,800 USD/t -> 35,000.00 USD: its fields and cells.
+  static constexpr const char* kT2[][2] = {{"date", "2029-03-01"}, {"hs", "2504.10.50.00"}, {"origin", "MZ"},
+                                            {"mineral", "graphite"}, {"node", "processed"}, {"quantity", "20 t"},
+                                            {"value", "56000 USD"}};
   // No doctest macros inside: it also runs on worker threads.
   bool fillT2(lode_shipment* s) const {
-    const char* cells[][2] = {{"date", "2029-03-01"}, {"hs", "2504.10.50.00"}, {"origin", "MZ"}, {"mineral", "graphite"},
-                              {"node", "processed"},   {"quantity", "20 t"},    {"value", "56000 USD"}};
     bool ok = true;
-    for (auto& c : cells) ok = ok && lode_shipment_set(s, lode_field(a, c[0]), c[1], nullptr, 0) == LODE_OK;
+    for (auto& c : kT2) ok = ok && lode_shipment_set(s, lode_field(a, c[0]), c[1], nullptr, 0) == LODE_OK;
     return ok;
+  }
+  // A batch of n rows of T2 (text columns) but for `field`, set from `cells`; priced.
+  lode_batch* pricedT2Batch(const char* field, const char* const* cells, size_t n, size_t* priced) const {
+    lode_batch* b = nullptr;
+    REQUIRE(lode_batch_new(a, n, &b) == LODE_OK);
+    for (auto& c : kT2) {
+      std::vector<const char*> column(n, c[1]);
+      REQUIRE(lode_batch_set_column(b, lode_field(a, c[0]), column.data(), n) == LODE_OK);
+    }
+    REQUIRE(lode_batch_set_column(b, lode_field(a, field), cells, n) == LODE_OK);
+    REQUIRE(lode_batch_price(b, in, priced) == LODE_OK);
+    return b;
   }
 };
 
@@ -193,16 +206,8 @@ TEST_CASE("C ABI: a batch's text cells read as one shipment's: padded, non-ASCII
   // Row 1 is T2 from a facility; rows 2 to 5 differ only in how that facility cell is written.
   const char* facility[] = {"F-ID-JV-25", "  F-ID-JV-25\t", "F-ID-JV-25 ", "F\xC3\xBC-1", "F\xff-1", ""};
   const size_t n = 6;
-  lode_batch* b = nullptr;
-  REQUIRE(lode_batch_new(e.a, n, &b) == LODE_OK);
-  auto same = [&](const char* cell) { return std::vector<const char*>(n, cell); };
-  std::vector<std::vector<const char*>> cols = {same("2029-03-01"), same("2504.10.50.00"), same("MZ"), same("graphite"),
-                                                same("processed"), same("20 t"), same("56000 USD")};
-  const char* names[] = {"date", "hs", "origin", "mineral", "node", "quantity", "value"};
-  for (size_t c = 0; c < cols.size(); ++c) REQUIRE(lode_batch_set_column(b, lode_field(e.a, names[c]), cols[c].data(), n) == LODE_OK);
-  REQUIRE(lode_batch_set_column(b, lode_field(e.a, "facility"), facility, n) == LODE_OK);
   size_t priced = 0;
-  REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  lode_batch* b = e.pricedT2Batch("facility", facility, n, &priced);
   CHECK(priced == n - 1);
   // Each row against the same shipment set one field at a time.
   for (size_t i = 0; i < n; ++i) {
@@ -210,7 +215,7 @@ TEST_CASE("C ABI: a batch's text cells read as one shipment's: padded, non-ASCII
     lode_result* r = nullptr;
     lode_shipment_new(e.a, &s);
     lode_result_new(&r);
-    for (size_t c = 0; c < cols.size(); ++c) REQUIRE(lode_shipment_set(s, lode_field(e.a, names[c]), cols[c][i], nullptr, 0) == LODE_OK);
+    REQUIRE(e.fillT2(s));
     bool cellOk = lode_shipment_set(s, lode_field(e.a, "facility"), facility[i], nullptr, 0) == LODE_OK;
     const lode_result* br = lode_batch_result(b, i);
     CAPTURE(i);
@@ -244,16 +249,8 @@ TEST_CASE("C ABI: a batch checks the cells of fields no clause reads") {
   E1 e;
   const char* ids[] = {"R1", "R\xff", "", "  R4 "};
   const size_t n = 4;
-  lode_batch* b = nullptr;
-  REQUIRE(lode_batch_new(e.a, n, &b) == LODE_OK);
-  auto same = [&](const char* cell) { return std::vector<const char*>(n, cell); };
-  std::vector<std::vector<const char*>> cols = {same("2029-03-01"), same("2504.10.50.00"), same("MZ"), same("graphite"),
-                                                same("processed"), same("20 t"), same("56000 USD")};
-  const char* names[] = {"date", "hs", "origin", "mineral", "node", "quantity", "value"};
-  for (size_t c = 0; c < cols.size(); ++c) REQUIRE(lode_batch_set_column(b, lode_field(e.a, names[c]), cols[c].data(), n) == LODE_OK);
-  REQUIRE(lode_batch_set_column(b, lode_field(e.a, "id"), ids, n) == LODE_OK);
   size_t priced = 0;
-  REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  lode_batch* b = e.pricedT2Batch("id", ids, n, &priced);
   CHECK(priced == 3);
   for (size_t i : {0, 2, 3}) {
     int64_t total = 0;
