@@ -24,6 +24,10 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+/* The library exports these functions only (it is built with hidden visibility). */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
 
 typedef enum lode_status {
   LODE_OK = 0,
@@ -209,6 +213,9 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced);
 /* The result of row i (owned by the batch, valid until the next lode_batch_price or free). */
 const lode_result* lode_batch_result(const lode_batch* b, size_t i);
 
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 #ifdef __cplusplus
 }
 #endif

@@ -223,9 +223,9 @@ HsRange hsPrefixRange(std::string_view digits) {
   return {padded * 16 + int64_t(digits.size()), (padded + pow10(kHsDigits - int(digits.size()))) * 16};
 }
 
-namespace {
-
-bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
+bool parseHs(std::string_view t, FieldValue& out, RowError* err) {
+  // Without err the reasons are not written (a caller that only wants the well-formed codes).
+  auto bad = [&](auto message) { return err ? fail(*err, ErrCode::InvalidValue, message()) : false; };
   // The digits gather in a fixed buffer (a cell is parsed per shipment: no string is built until the
   // code is known to be good); n counts them all, so too many is reported after any bad character.
   char buf[kHsDigits];
@@ -235,24 +235,22 @@ bool parseHs(std::string_view t, FieldValue& out, RowError& err) {
       if (n < size_t(kHsDigits)) buf[n] = c;
       ++n;
     } else if (c != '.') {
-      return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (digits and dots only)");
+      return bad([&] { return "invalid HS code '" + std::string(t) + "' (digits and dots only)"; });
     }
   }
   if (n < 4 || n > size_t(kHsDigits))
-    return fail(err, ErrCode::InvalidValue, "invalid HS code '" + std::string(t) + "' (expected 4 to 10 digits)");
+    return bad([&] { return "invalid HS code '" + std::string(t) + "' (expected 4 to 10 digits)"; });
   std::string_view digits(buf, n);
   // Chapters run from 01 to 99 (77 is reserved and unused), headings from 01 within a chapter.
   if (digits.compare(0, 2, "00") == 0 || digits.compare(0, 2, "77") == 0)
-    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no chapter " + std::string(digits.substr(0, 2)) + ")");
+    return bad([&] { return "unknown HS code '" + std::string(t) + "' (there is no chapter " + std::string(digits.substr(0, 2)) + ")"; });
   if (digits.compare(2, 2, "00") == 0)
-    return fail(err, ErrCode::InvalidValue, "unknown HS code '" + std::string(t) + "' (there is no heading " + std::string(digits.substr(0, 4)) + ")");
+    return bad([&] { return "unknown HS code '" + std::string(t) + "' (there is no heading " + std::string(digits.substr(0, 4)) + ")"; });
   out.i = hsKey(digits);
   out.s.assign(digits.data(), digits.size());
   out.present = true;
   return true;
 }
-
-}  // namespace
 
 bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,
                const std::vector<std::string>* countries) {
@@ -284,7 +282,7 @@ bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, Ro
     }
     case FieldKind::Country: return parseCountry(text, out, err, countries);
     case FieldKind::Enum: return parseEnum(spec, text, out, err);
-    case FieldKind::Hs: return parseHs(text, out, err);
+    case FieldKind::Hs: return parseHs(text, out, &err);
     case FieldKind::Text:
       out.s = std::string(text);
       out.present = true;

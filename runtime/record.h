@@ -90,5 +90,8 @@ std::string utf8Sanitize(std::string_view s);
 // UTF-8 is rejected in every kind of cell (E0009), so output files stay valid UTF-8.
 bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,
                const std::vector<std::string>* countries = nullptr);
+// An HS cell (trimmed) as parseCell reads it: its digits in `s`, its hsKey in `i`. With a null err
+// the reason for a refusal is not written (the fast path of a caller that falls back to parseCell).
+bool parseHs(std::string_view text, FieldValue& out, RowError* err);
 
 }  // namespace lode::rt

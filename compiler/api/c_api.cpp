@@ -162,8 +162,8 @@ bool quickCell(const lode_agreement& a, size_t f, std::string_view t, rt::FieldV
       else if (t == "false" || t == "no" || t == "0") out.i = 0;
       else return false;
       break;
-    case rt::FieldKind::Hs:  // parseCell: the runtime decides what an HS cell holds
-      return false;
+    case rt::FieldKind::Hs:  // the runtime's own reading, without the reasons (parseCell writes them)
+      return rt::parseHs(t, out, nullptr);
     case rt::FieldKind::Text:
       if (rt::utf8Invalid(t) != std::string_view::npos) return false;
       out.s.assign(t.data(), t.size());
@@ -544,7 +544,13 @@ void lode_shipment_free(lode_shipment* s) {
 lode_status lode_shipment_clear(lode_shipment* s) {
   if (!s) return LODE_ERR_NULL;
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
-  for (size_t f = 0; f < s->rec.values.size(); ++f) unsetField(*s->a, s->rec.values[f], f);
+  const rt::FieldValue* blank = s->a->blank.values.data();
+  for (rt::FieldValue& v : s->rec.values) {  // unsetField, field after field
+    v.present = blank->present;
+    v.i = blank->i;
+    if (!v.s.empty()) v.s.clear();
+    ++blank;
+  }
   return LODE_OK;
 }
 

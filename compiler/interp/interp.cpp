@@ -419,7 +419,6 @@ Val Frame::evalNode(uint32_t idx) {
 // The operations that read run-time data or catch failures: out of evalNode, so that the common
 // arithmetic keeps a small stack frame and no exception landing pads.
 Val Frame::evalRare(const ir::Node& n, const uint32_t* k) {
-  int64_t out = 0;
   switch (n.op) {
     case Op::RegLookup:
     case Op::RegHas: {
