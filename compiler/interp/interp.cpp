@@ -115,6 +115,13 @@ class Frame : public jit::FrameView {
   uint64_t share(const rt::FieldValue& entity, uint32_t idx, int64_t* out) {
     return packed([&] { *out = ownedShare(&entity.s, p_.nodes[idx]); });
   }
+  // A series window for compiled code: the value without a throw; an error (rare: a missing
+  // observation) through the general callback, which builds its detail.
+  uint64_t series(uint32_t idx, int64_t* out) {
+    SeriesWindow w;
+    if (seriesValue(p_.nodes[idx], w, out) == ErrCode::Ok) return 0;
+    return callback(idx, out);
+  }
   void outcome(uint32_t mi, uint32_t si) { out_.outcomes.push_back({uint8_t(p_.measures[mi].stmts[si].outcome), mi, si}); }
   uint64_t let(uint32_t mi, uint32_t si) {
     const ir::Stmt& s = p_.measures[mi].stmts[si];
@@ -180,6 +187,8 @@ class Frame : public jit::FrameView {
   }
   bool absentFieldRead(uint32_t idx, uint32_t* fieldNode) const;
   Val evalField(const ir::Node& n);
+  struct SeriesWindow { int32_t from = 0, to = 0; };
+  ErrCode seriesValue(const ir::Node& n, SeriesWindow& w, int64_t* out) const;
   int64_t evalSeries(const ir::Node& n);
   int64_t evalSchedule(const ir::Node& n);
   std::string keyText(const ir::Node& n, Val key) const;
@@ -264,6 +273,16 @@ bool Frame::inGroup(int64_t country, uint32_t g) const {
 }
 
 int64_t Frame::evalSeries(const ir::Node& n) {
+  SeriesWindow w;
+  int64_t out = 0;
+  if (ErrCode c = seriesValue(n, w, &out); c != ErrCode::Ok)
+    fail(c, n.pos, fmt::format("series \"{}\" between {} and {}", p_.series[n.a].key, rt::dateFormat(std::max(w.from, rt::kMinDate)),
+                               rt::dateFormat(w.to)));
+  return out;
+}
+
+// The value of a series window node on the entry date; w says which days the window covered.
+ErrCode Frame::seriesValue(const ir::Node& n, SeriesWindow& w, int64_t* result) const {
   const rt::MarketData* md = in_.market;
   const ir::Series& s = p_.series[n.a];
   // Handles bound once by whoever built the inputs (InputSet); else looked up by the series' key.
@@ -283,19 +302,17 @@ int64_t Frame::evalSeries(const ir::Node& n) {
   } else {
     from = INT32_MIN / 2;
   }
-  int64_t out = 0;
+  w = {from, to};
   ErrCode c = ErrCode::MissingObservation;
   if (md && h >= 0) {
     switch (fn) {
-      case ir::SeriesFn::Avg: case ir::SeriesFn::MonthAvg: c = md->avg(h, from, to, &out); break;
-      case ir::SeriesFn::Min: c = md->min(h, from, to, &out); break;
-      case ir::SeriesFn::Max: c = md->max(h, from, to, &out); break;
-      case ir::SeriesFn::Latest: c = md->latest(h, to, from, &out); break;
+      case ir::SeriesFn::Avg: case ir::SeriesFn::MonthAvg: c = md->avg(h, from, to, result); break;
+      case ir::SeriesFn::Min: c = md->min(h, from, to, result); break;
+      case ir::SeriesFn::Max: c = md->max(h, from, to, result); break;
+      case ir::SeriesFn::Latest: c = md->latest(h, to, from, result); break;
     }
   }
-  if (c != ErrCode::Ok)
-    fail(c, n.pos, fmt::format("series \"{}\" between {} and {}", s.key, rt::dateFormat(std::max(from, rt::kMinDate)), rt::dateFormat(to)));
-  return out;
+  return c;
 }
 
 int64_t Frame::evalSchedule(const ir::Node& n) {
@@ -762,6 +779,7 @@ extern "C" void lode_interp_line(jit::FrameView* f, uint64_t at, int64_t amount,
 extern "C" uint64_t lode_interp_share(jit::FrameView* f, const rt::FieldValue* cell, uint32_t node, int64_t* out) {
   return frameOf(f)->share(*cell, node, out);
 }
+extern "C" uint64_t lode_interp_series(jit::FrameView* f, uint32_t node, int64_t* out) { return frameOf(f)->series(node, out); }
 extern "C" void lode_interp_outcome(jit::FrameView* f, uint32_t mi, uint32_t si) { frameOf(f)->outcome(mi, si); }
 extern "C" uint64_t lode_interp_let(jit::FrameView* f, uint32_t mi, uint32_t si) { return frameOf(f)->let(mi, si); }
 extern "C" void lode_interp_measure(jit::FrameView* f, uint32_t mi) { frameOf(f)->measureStep(mi); }
@@ -776,6 +794,7 @@ jit::Callbacks jitCallback() {
   cb.let = &lode_interp_let;
   cb.measure = &lode_interp_measure;
   cb.share = &lode_interp_share;
+  cb.series = &lode_interp_series;
   return cb;
 }
 

@@ -88,6 +88,7 @@ class Codegen {
     failed_ = m.getOrInsertFunction("lode_x_failed", llvm::FunctionType::get(voidTy, {ptr_, i64_, i32_, i32_}, false));
     line_ = m.getOrInsertFunction("lode_x_line", llvm::FunctionType::get(voidTy, {ptr_, i64_, i64_, i64_, i64_, i64_}, false));
     share_ = m.getOrInsertFunction("lode_x_share", llvm::FunctionType::get(i64_, {ptr_, ptr_, i32_, ptr_}, false));
+    series_ = m.getOrInsertFunction("lode_x_series", llvm::FunctionType::get(i64_, {ptr_, i32_, ptr_}, false));
     outcome_ = m.getOrInsertFunction("lode_x_outcome", llvm::FunctionType::get(voidTy, {ptr_, i32_, i32_}, false));
     let_ = m.getOrInsertFunction("lode_x_let", llvm::FunctionType::get(i64_, {ptr_, i32_, i32_}, false));
     measure_ = m.getOrInsertFunction("lode_x_measure", llvm::FunctionType::get(voidTy, {ptr_, i32_}, false));
@@ -591,6 +592,10 @@ class Codegen {
   // absent and has no default the answer is E0004, known here without the call. Only in clause
   // bodies, whose failure report names the field through field_.
   llvm::Value* callbackNode(uint32_t idx, const ir::Node& n, llvm::BasicBlock* fail) {
+    if (n.op == Op::SeriesAgg) {  // the executor's window query directly
+      failIfPacked(b_.CreateCall(series_, {frame_, c32(idx), tmp_}), fail);
+      return b_.CreateLoad(i64_, tmp_);
+    }
     const uint32_t* k = p_.kidsOf(n);
     bool readsFirst = n.op == Op::OwnedShare || ((n.op == Op::Eq || n.op == Op::Ne) && p_.nodes[k[1]].op == Op::Const);
     const ir::Node* f = readsFirst ? &p_.nodes[k[0]] : nullptr;
@@ -915,7 +920,7 @@ class Codegen {
   llvm::Type* i8_;
   llvm::PointerType* ptr_;
   llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
-  llvm::FunctionCallee failed_, line_, outcome_, let_, measure_, share_;
+  llvm::FunctionCallee failed_, line_, outcome_, let_, measure_, share_, series_;
   struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated
   llvm::Value* field_ = nullptr;  // measures: the scope field whose absence failed the measure, or -1

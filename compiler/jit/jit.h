@@ -71,6 +71,8 @@ struct Callbacks {
   // owned_share node `node` of the entity in `cell` (a present shipment field): the executor's
   // ownership query without the node walk of `node` above. 0 or the packed error.
   uint64_t (*share)(FrameView*, const rt::FieldValue* cell, uint32_t node, int64_t* out) = nullptr;
+  // A series window node (SeriesAgg): its value, without `node`'s dispatch. 0 or the packed error.
+  uint64_t (*series)(FrameView*, uint32_t node, int64_t* out) = nullptr;
 };
 
 // A duty line's statement as the compiled measures pass it: measure, statement, whether it has a rate.
