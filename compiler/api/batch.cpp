@@ -73,7 +73,6 @@ struct RowScratch {
   };
   static constexpr size_t kMemo = 32;
   std::vector<Memo> memo;  // field * kMemo + slot
-  rt::FieldValue parsed;   // an HS cell before it goes into the memo
   uint64_t stamps = 0;
   // The chunk being priced (scanChunk): which of its rows have every cell usable as it is, and for
   // those the memo entry of each HS column's cell (null: the cell is empty).
@@ -91,7 +90,7 @@ struct RowScratch {
     bool present;  // false: a blank cell
   };
   std::vector<Converted> converted;  // PlanField::slot * kChunkRows + row in the chunk
-  rt::FieldValue cell;               // a cell being converted
+  rt::FieldValue cell;               // a cell being converted (also an HS cell before it goes into the memo)
   std::vector<MemoRef> hsHeld;   // per HS column: the entry whose text the record holds
   // What a clean row copies into the record, built when a pricing starts: typed columns...
   struct TypedCopy {
@@ -344,32 +343,26 @@ const RowScratch::Memo* hsCell(const lode_agreement& a, RowScratch& s, size_t f,
   RowScratch::Memo& m = s.memo[f * RowScratch::kMemo + memoSlot(text)];
   if (m.used && m.text == text) return &m;
   // Parsed aside: a cell that does not parse leaves the entry (which a row of the chunk may point to).
-  if (!textCell(a, f, text, s.parsed, s.err) || !s.parsed.present) return nullptr;
+  if (!textCell(a, f, text, s.cell, s.err) || !s.cell.present) return nullptr;
   m.text.assign(text.data(), text.size());
-  m.value = s.parsed;
+  m.value = s.cell;
   m.used = true;
   m.stamp = ++s.stamps;
   return &m;
 }
 
+// A typed cell's value that needs no conversion or check: in the column's range, or a known country.
+bool usableAsIs(const lode_agreement& a, const PlanField& pf, int64_t x) {
+  return (x >= pf.lo && x <= pf.hi) || (pf.country && knownCountry(a, x));
+}
+
 // clean[r] &= whether the typed cell of row from + r is usable as it is (or empty and not required),
-// for a column where some cell is not (Column::clean). A loop per shape of column.
+// for a column where some cell is not (Column::clean; the clean ones are not scanned).
 void scanTyped(const lode_agreement& a, const PlanField& pf, size_t from, size_t m, uint8_t* clean) {
-  const int64_t* x = pf.values + from;
-  const uint8_t* given = pf.present ? pf.present + from : nullptr;
   const uint8_t empty = pf.required ? 0 : 1;
-  if (pf.country) {
-    for (size_t r = 0; r < m; ++r) clean[r] &= given && !given[r] ? empty : knownCountry(a, x[r]);
-  } else if (pf.lo > pf.hi) {  // every value converts (YYYYMMDD) or is checked: priceRow's
-    for (size_t r = 0; r < m; ++r) clean[r] &= given && !given[r] ? empty : 0;
-  } else {
-    // x in [lo, hi] as one unsigned comparison.
-    const uint64_t lo = uint64_t(pf.lo), span = uint64_t(pf.hi) - uint64_t(pf.lo);
-    if (!given) {
-      for (size_t r = 0; r < m; ++r) clean[r] &= uint8_t(uint64_t(x[r]) - lo <= span);
-    } else {
-      for (size_t r = 0; r < m; ++r) clean[r] &= given[r] ? uint8_t(uint64_t(x[r]) - lo <= span) : empty;
-    }
+  for (size_t r = 0; r < m; ++r) {
+    size_t i = from + r;
+    clean[r] &= pf.present && !pf.present[i] ? empty : uint8_t(usableAsIs(a, pf, pf.values[i]));
   }
 }
 
@@ -513,7 +506,7 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
           break;
         }
         int64_t x = pf.values[i];
-        if ((x >= pf.lo && x <= pf.hi) || (pf.country && knownCountry(a, x))) {  // valid as it is: no conversion
+        if (usableAsIs(a, pf, x)) {
           v.present = true;
           v.i = x;
           break;
