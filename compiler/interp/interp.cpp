@@ -530,11 +530,12 @@ std::string Frame::show(uint32_t node, Val v) const {
 
 bool Frame::inScope(int si, uint32_t pos) {
   // Once the origin is settled (the measures), a scope's answer is the same for every clause on it:
-  // it depends on the shipment, the origin, the date and top-level values only. Errors are not kept.
+  // it depends on the shipment, the origin, the date and top-level values only; a scope that does not
+  // read the origin has its answer from the origin rules on. Errors are not kept.
   uint8_t& known = scratch_.scopeState[size_t(si)];
   if (known != kScopeUnknown) return known == kScopeIn;
   bool in = scopeHolds(si, pos);
-  if (originSettled_) known = in ? kScopeIn : kScopeOut;
+  if (originSettled_ || tables_.originReaders.freeScopes[size_t(si)]) known = in ? kScopeIn : kScopeOut;
   return in;
 }
 
@@ -688,7 +689,12 @@ bool Frame::runOriginRules() {
     try {
       if (!applies(o.scopes, int(o.when), o.pos, i)) continue;
       int64_t now = eval(o.becomes).i;
-      if (now != origin) { origin = now; originRule = int32_t(i); }
+      if (now != origin) {
+        origin = now;
+        originRule = int32_t(i);
+        // Top-level values computed with the previous origin are computed again when next read.
+        for (uint32_t d : tables_.originReaders.defs) scratch_.globalState[d] = 0;
+      }
       if (trace_) traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
     } catch (const Failure& f) {
       out_.errors.push_back({f.code, f.pos, f.detail});
@@ -748,6 +754,7 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
   tables_.blocks = uint32_t(p.blocks.size());
   tables_.stateBytes = uint32_t(p.defs.size() + p.blocks.size() + p.scopes.size());
   tables_.compiledSlots = compiled ? compiled->maxSlots() : 0;
+  tables_.originReaders = ir::originReaders(p);
   tables_.hsRanges.reserve(p.strLists.size());
   for (const auto& list : p.strLists) {
     tables_.hsRanges.emplace_back();

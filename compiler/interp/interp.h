@@ -50,6 +50,7 @@ class Interpreter {
     // Per-shipment state bytes: top-level values' states, then fired blocks, then scope answers.
     uint32_t defs = 0, blocks = 0, stateBytes = 0;
     uint32_t compiledSlots = 0;  // locals the compiled measures may write (CompiledProgram::maxSlots)
+    ir::OriginReaders originReaders;  // scopes answered before the origin is settled, values to redo
   };
 
  private:

@@ -234,6 +234,18 @@ enum StdField : int {
   kStdFieldCount
 };
 
+// What reads the effective origin (Op::Origin), which the origin rules change.
+struct OriginReaders {
+  // Per scope, 1 when its answer cannot depend on the origin: its `where` reads no Op::Origin,
+  // directly or through a top-level value. The executors keep such an answer from the origin rules
+  // on (the others only once the rules have settled the origin).
+  std::vector<uint8_t> freeScopes;
+  // The top-level values that read the origin, directly or through another: an origin rule that
+  // applies makes the executors compute them again when next read.
+  std::vector<uint32_t> defs;
+};
+OriginReaders originReaders(const Program& p);
+
 // Prints the IR in a readable form (lode check --dump=ir).
 std::string dumpProgram(const Program& p, const SourceManager& sm);
 

@@ -71,7 +71,7 @@ bool nativeMeasure(const ir::Program& p, const ir::Measure& m) {
 class Codegen {
  public:
   Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m, bool inlineArithmetic)
-      : p_(p), ctx_(ctx), m_(m), b_(ctx), inlineArith_(inlineArithmetic), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
+      : p_(p), origin_(ir::originReaders(p)), ctx_(ctx), m_(m), b_(ctx), inlineArith_(inlineArithmetic), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
         ptr_(llvm::PointerType::get(ctx, 0)) {
     // Runtime arithmetic: (operands..., clause position, out) -> 0 or the packed error.
     auto* rt2 = llvm::FunctionType::get(i64_, {i64_, i32_, ptr_}, false);
@@ -190,6 +190,13 @@ class Codegen {
       llvm::Value* changed = b_.CreateICmpNE(now, view(offsetof(FrameView, origin), i64_));
       setView(offsetof(FrameView, originRule), b_.CreateSelect(changed, c32(i), view(offsetof(FrameView, originRule), i32_)));
       setView(offsetof(FrameView, origin), now);
+      if (!origin_.defs.empty()) {  // top-level values computed with the previous origin: again when next read
+        auto* redo = block("origin_changed");
+        b_.CreateCondBr(changed, redo, next);
+        b_.SetInsertPoint(redo);
+        for (uint32_t d : origin_.defs)
+          b_.CreateStore(llvm::ConstantInt::get(i8_, 0), b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, globalState), ptr_), d));
+      }
       b_.CreateBr(next);
       b_.SetInsertPoint(fail);
       b_.CreateCall(failed_, {frame_, errorAt(fail), b_.CreateLoad(i32_, field_), c32(-1)});
@@ -463,14 +470,16 @@ class Codegen {
   }
 
   // Falls through when any of `scopes` holds (or there are none), else branches to `miss`.
-  // With `keep` (the measures: the origin is settled) a scope's answer is kept in the executor's
-  // scopeState for the other clauses on it, as the interpreter keeps it (1 out, 2 in; errors are not).
-  void anyScope(const std::vector<int>& scopes, uint32_t pos, llvm::BasicBlock* miss, llvm::BasicBlock* fail, bool keep) {
+  // Once the origin is `settled` (the measures), or for a scope that does not read it, a scope's
+  // answer is kept in the executor's scopeState for the other clauses on it, as the interpreter keeps
+  // it (1 out, 2 in; errors are not).
+  void anyScope(const std::vector<int>& scopes, uint32_t pos, llvm::BasicBlock* miss, llvm::BasicBlock* fail, bool settled) {
     if (scopes.empty()) return;
     auto* inScope = block("in_scope");
     for (int si : scopes) {
       auto* tryNext = block("next_scope"), *bad = block("scope_failed");
       llvm::Value* state = nullptr;
+      bool keep = settled || origin_.freeScopes[size_t(si)];
       if (keep) {
         state = b_.CreateConstInBoundsGEP1_64(i8_, view(offsetof(FrameView, scopeState), ptr_), uint64_t(si));
         auto* unknown = block("scope_unknown");
@@ -911,6 +920,7 @@ class Codegen {
   }
 
   const ir::Program& p_;
+  ir::OriginReaders origin_;  // scopes whose answer is kept during the origin rules too; values to redo
   llvm::LLVMContext& ctx_;
   llvm::Module& m_;
   llvm::IRBuilder<> b_;

@@ -1,0 +1,56 @@
+// What reads the effective origin, which the origin rules change (ir.h OriginReaders).
+#include <cstdint>
+#include <vector>
+
+#include "compiler/ir/ir.h"
+
+namespace lode::ir {
+
+namespace {
+
+class OriginReads {
+ public:
+  explicit OriginReads(const Program& p) : p_(p), defs_(p.defs.size(), kUnknown) {}
+
+  bool of(uint32_t node) {
+    // An explicit stack: expressions nest deeply enough (generated agreements) to matter.
+    std::vector<uint32_t> todo{node};
+    while (!todo.empty()) {
+      const Node& n = p_.nodes[todo.back()];
+      todo.pop_back();
+      if (n.op == Op::Origin) return true;
+      if (n.op == Op::Global && ofDef(n.a)) return true;
+      const uint32_t* k = p_.kidsOf(n);
+      todo.insert(todo.end(), k, k + n.kidsCount);
+      if (n.op == Op::Bands || n.op == Op::Progressive)  // the bands' values are expressions too
+        for (const Band& b : p_.bandTables[n.a].bands) todo.push_back(b.value);
+    }
+    return false;
+  }
+  // Top-level values are shared by many expressions: each is looked at once. Definitions cannot
+  // refer to themselves (the checker rejects cycles), so the recursion ends.
+  bool ofDef(uint32_t d) {
+    if (defs_[d] == kUnknown) defs_[d] = of(p_.defs[d].node) ? 1 : 0;
+    return defs_[d] == 1;
+  }
+
+ private:
+  static constexpr int8_t kUnknown = -1;
+  const Program& p_;
+  std::vector<int8_t> defs_;
+};
+
+}  // namespace
+
+OriginReaders originReaders(const Program& p) {
+  OriginReads reads(p);
+  OriginReaders out;
+  out.freeScopes.assign(p.scopes.size(), 1);
+  for (size_t s = 0; s < p.scopes.size(); ++s)
+    if (p.scopes[s].where >= 0 && reads.of(uint32_t(p.scopes[s].where))) out.freeScopes[s] = 0;
+  for (uint32_t d = 0; d < p.defs.size(); ++d)
+    if (reads.ofDef(d)) out.defs.push_back(d);
+  return out;
+}
+
+}  // namespace lode::ir
