@@ -260,8 +260,10 @@ int64_t Frame::ownedShare(const std::string* entity, const ir::Node& n) {
   // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
   if (entity && entity == lastShare_.entity && g == lastShare_.group) return lastShare_.share;
   int64_t out = 0;
-  ErrCode c = in_.ownership->share(entity ? *entity : std::string(), [&](int64_t country) { return inGroup(country, g); }, &out);
-  if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", entity ? *entity : ""));
+  // A view: `entity ? *entity : std::string()` would copy the text into a temporary.
+  std::string_view name = entity ? std::string_view(*entity) : std::string_view();
+  ErrCode c = in_.ownership->share(name, [&](int64_t country) { return inGroup(country, g); }, &out);
+  if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", name));
   lastShare_ = {entity, g, out};
   return out;
 }

@@ -315,7 +315,15 @@ class Codegen {
   }
   llvm::Value* mul(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
     if (llvm::Value* v = callUnlessInline(mul_, {a, c}, true, pos, fail)) return v;
-    return withFastPath(a, c, [&](llvm::Value* product) { return divHalfEven(product, rt::kOne); }, mul_, {a, c}, pos, fail);
+    return withFastPath(a, c, nullptr, [&](llvm::Value* product) { return divHalfEven(product, rt::kOne); },
+                        [&] { return callRt(mul_, {a, c}, pos, fail); });
+  }
+  // a / c: a positive divisor inline (a * 10^6 cannot be INT64_MIN, so the runtime's 64-bit path
+  // applies); zero, negative divisors and wide products take the runtime's call.
+  llvm::Value* div(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
+    if (llvm::Value* v = callUnlessInline(div_, {a, c}, true, pos, fail)) return v;
+    return withFastPath(a, c64(rt::kOne), b_.CreateICmpSGT(c, c64(0)), [&](llvm::Value* n) { return divHalfEven(n, c); },
+                        [&] { return callRt(div_, {a, c}, pos, fail); });
   }
   // a * num / den for constants num, den (a unit conversion, a percentage).
   llvm::Value* scale(llvm::Value* a, int64_t num, int64_t den, uint32_t pos, llvm::BasicBlock* fail) {
@@ -323,8 +331,8 @@ class Codegen {
     if (llvm::Value* v = callUnlessInline(scale_, {a, c64(num), c64(den)}, plain, pos, fail)) return v;
     if (den < 0) { num = -num; den = -den; }  // the same rational: the same rounded quotient
     if (num == 1) return divHalfEven(a, den);
-    return withFastPath(a, c64(num), [&](llvm::Value* product) { return divHalfEven(product, den); }, scale_,
-                        {a, c64(num), c64(den)}, pos, fail);
+    return withFastPath(a, c64(num), nullptr, [&](llvm::Value* product) { return divHalfEven(product, den); },
+                        [&] { return callRt(scale_, {a, c64(num), c64(den)}, pos, fail); });
   }
   // Rounding to a constant quantum in a constant mode (rt::decRound, the same steps).
   llvm::Value* round(llvm::Value* a, int64_t quantum, rt::RoundingMode mode, uint32_t pos, llvm::BasicBlock* fail) {
@@ -333,7 +341,7 @@ class Codegen {
     llvm::Value* r = b_.CreateSRem(a, c64(quantum));
     llvm::Value* inc = c64(0);
     if (mode != rt::RoundingMode::Down) {
-      auto [past, tie] = pastOrTie(r, quantum);
+      auto [past, tie] = pastOrTie(r, c64(quantum));
       llvm::Value* atTie = mode == rt::RoundingMode::HalfUp ? tie : b_.CreateAnd(tie, b_.CreateTrunc(q, b_.getInt1Ty()));
       inc = b_.CreateZExt(b_.CreateOr(past, atTie), i64_);
     }
@@ -351,33 +359,36 @@ class Codegen {
     return b_.CreateSelect(b_.CreateICmpSLT(a, c64(0)), negated, a);
   }
   // |r| against d - |r| for a remainder r of a division by d > 0: past the midpoint, exactly at it.
-  std::pair<llvm::Value*, llvm::Value*> pastOrTie(llvm::Value* r, int64_t d) {
+  std::pair<llvm::Value*, llvm::Value*> pastOrTie(llvm::Value* r, llvm::Value* d) {
     llvm::Value* ar = b_.CreateSelect(b_.CreateICmpSLT(r, c64(0)), b_.CreateNeg(r), r);  // r > -d: no overflow
-    llvm::Value* rest = b_.CreateSub(c64(d), ar);
+    llvm::Value* rest = b_.CreateSub(d, ar);
     return {b_.CreateICmpSGT(ar, rest), b_.CreateICmpEQ(ar, rest)};
   }
   // n / d rounded half-even for a constant d > 0 (rt::detail::divHalfEven).
-  llvm::Value* divHalfEven(llvm::Value* n, int64_t d) {
-    if (d == 1) return n;
-    llvm::Value* q = b_.CreateSDiv(n, c64(d));
-    llvm::Value* r = b_.CreateSRem(n, c64(d));
+  llvm::Value* divHalfEven(llvm::Value* n, int64_t d) { return d == 1 ? n : divHalfEven(n, c64(d)); }
+  // The same for d > 0 known at run time only (a constant one becomes a multiplication).
+  llvm::Value* divHalfEven(llvm::Value* n, llvm::Value* d) {
+    llvm::Value* q = b_.CreateSDiv(n, d);
+    llvm::Value* r = b_.CreateSRem(n, d);
     auto [past, tie] = pastOrTie(r, d);
     llvm::Value* inc = b_.CreateZExt(b_.CreateOr(past, b_.CreateAnd(tie, b_.CreateTrunc(q, b_.getInt1Ty()))), i64_);
     return b_.CreateAdd(q, b_.CreateSelect(b_.CreateICmpSLT(r, c64(0)), b_.CreateNeg(inc), inc));
   }
-  // a * c in 64 bits then `rest` of it inline; a product beyond 64 bits calls `slow` with slowArgs.
-  template <typename Rest>
-  llvm::Value* withFastPath(llvm::Value* a, llvm::Value* c, Rest&& rest, llvm::FunctionCallee slow,
-                            std::initializer_list<llvm::Value*> slowArgs, uint32_t pos, llvm::BasicBlock* fail) {
+  // a * c in 64 bits then `rest` of it inline, when the product fits and `guard` (if any) holds;
+  // otherwise `slow()`, the runtime's call, gives the exact answer or the error.
+  template <typename Rest, typename Slow>
+  llvm::Value* withFastPath(llvm::Value* a, llvm::Value* c, llvm::Value* guard, Rest&& rest, Slow&& slow) {
     llvm::Value* m = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, a, c);
+    llvm::Value* leave = b_.CreateExtractValue(m, 1);
+    if (guard) leave = b_.CreateOr(leave, b_.CreateNot(guard));
     auto* fast = block("fits"), *wide = block("wide"), *done = block("product");
-    b_.CreateCondBr(b_.CreateExtractValue(m, 1), wide, fast, llvm::MDBuilder(ctx_).createBranchWeights(1, 1000));
+    b_.CreateCondBr(leave, wide, fast, llvm::MDBuilder(ctx_).createBranchWeights(1, 1000));
     b_.SetInsertPoint(fast);
     llvm::Value* quick = rest(b_.CreateExtractValue(m, 0));
     llvm::BasicBlock* fastEnd = b_.GetInsertBlock();
     b_.CreateBr(done);
     b_.SetInsertPoint(wide);
-    llvm::Value* exact = callRt(slow, slowArgs, pos, fail);
+    llvm::Value* exact = slow();
     llvm::BasicBlock* wideEnd = b_.GetInsertBlock();
     b_.CreateBr(done);
     return merge(done, quick, fastEnd, exact, wideEnd);
@@ -760,6 +771,9 @@ class Codegen {
         llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
         llvm::Value* value = at(cells, ir::kFieldValue * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
         llvm::Value* qty = at(cells, ir::kFieldQuantity * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
+        if (inlineArith_)  // the quotient inline as in div(); anything else is the executor's
+          return withFastPath(value, c64(rt::kOne), b_.CreateICmpSGT(qty, c64(0)),
+                              [&](llvm::Value* scaled) { return divHalfEven(scaled, qty); }, [&] { return viaCallback(idx, fail); });
         llvm::Value* packed = b_.CreateCall(div_, {value, qty, c32(n.pos), tmp_});
         return orCallback(b_.CreateICmpEQ(packed, c64(0)), b_.CreateLoad(i64_, tmp_), idx, fail);
       }
@@ -770,7 +784,7 @@ class Codegen {
         return checked(n.op == Op::Add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow, a, c, n.pos, fail);
       }
       case Op::Mul: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return mul(a, c, n.pos, fail); }
-      case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return callRt(div_, {a, c}, n.pos, fail); }
+      case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return div(a, c, n.pos, fail); }
       case Op::Neg: return neg(gen(k[0], fail), n.pos, fail);
       case Op::Abs: return abs(gen(k[0], fail), n.pos, fail);
       case Op::Scale: return scale(gen(k[0], fail), n.imm, n.imm2, n.pos, fail);
