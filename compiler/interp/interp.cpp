@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "runtime/date.h"
 #include "runtime/thread_scratch.h"
@@ -29,6 +30,7 @@ struct Failure {
 
 using Val = jit::Slot;
 constexpr uint8_t kScopeUnknown = 0, kScopeOut = 1, kScopeIn = 2;
+constexpr uint32_t kSmallStates = 16;  // state bytes cleared with fixed-size stores (Frame)
 
 // Per-thread buffers an evaluation reuses, so pricing a shipment allocates nothing once warm.
 struct Scratch {
@@ -57,11 +59,14 @@ class Frame : public jit::FrameView {
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset. The
     // sizes come from the Interpreter (counted once), the buffers grow on a thread's first shipments.
-    if (scratch_.states.size() < tables.stateBytes || scratch_.globals.size() < tables.defs ||
+    if (scratch_.states.size() < std::max(tables.stateBytes, kSmallStates) || scratch_.globals.size() < tables.defs ||
         (measuresFn_ && scratch_.locals.size() < tables.compiledSlots)) [[unlikely]]
       grow();
     uint8_t* states = scratch_.states.data();
-    std::fill_n(states, tables.stateBytes, uint8_t(0));  // 0: not computed, not fired, unknown (states may be null when 0)
+    // 0: not computed, not fired, unknown. The buffer has room for at least kSmallStates bytes, so
+    // the common small case is a fixed-size clear (two stores) rather than a call.
+    if (tables.stateBytes <= kSmallStates) std::memset(states, 0, kSmallStates);
+    else std::memset(states, 0, tables.stateBytes);
     scratch_.globalState = states;
     scratch_.blockFired = states + tables.defs;
     scratch_.scopeState = states + tables.defs + tables.blocks;
@@ -75,7 +80,8 @@ class Frame : public jit::FrameView {
 
   void run();
   [[gnu::cold, gnu::noinline]] void grow() {
-    if (scratch_.states.size() < tables_.stateBytes) scratch_.states.resize(tables_.stateBytes);
+    if (scratch_.states.size() < tables_.stateBytes || scratch_.states.size() < kSmallStates)
+      scratch_.states.resize(std::max<size_t>(tables_.stateBytes, kSmallStates));
     if (scratch_.globals.size() < tables_.defs) scratch_.globals.resize(tables_.defs);
     // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
     // room for the largest measure.
