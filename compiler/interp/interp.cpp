@@ -59,7 +59,7 @@ class Frame : public jit::FrameView {
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset. The
     // sizes come from the Interpreter (counted once), the buffers grow on a thread's first shipments.
-    if (scratch_.states.size() < std::max(tables.stateBytes, kSmallStates) || scratch_.globals.size() < tables.defs ||
+    if (scratch_.states.size() < statesRoom() || scratch_.globals.size() < tables.defs ||
         (measuresFn_ && scratch_.locals.size() < tables.compiledSlots)) [[unlikely]]
       grow();
     uint8_t* states = scratch_.states.data();
@@ -80,13 +80,14 @@ class Frame : public jit::FrameView {
 
   void run();
   [[gnu::cold, gnu::noinline]] void grow() {
-    if (scratch_.states.size() < tables_.stateBytes || scratch_.states.size() < kSmallStates)
-      scratch_.states.resize(std::max<size_t>(tables_.stateBytes, kSmallStates));
+    if (scratch_.states.size() < statesRoom()) scratch_.states.resize(statesRoom());
     if (scratch_.globals.size() < tables_.defs) scratch_.globals.resize(tables_.defs);
     // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
     // room for the largest measure.
     if (scratch_.locals.size() < tables_.compiledSlots) scratch_.locals.resize(tables_.compiledSlots);
   }
+  // The state buffer's size: this program's states, and never less than a fixed-size clear writes.
+  uint32_t statesRoom() const { return std::max(tables_.stateBytes, kSmallStates); }
   // The JIT's way back in: evaluates one node here; an error is returned packed, never thrown.
   uint64_t callback(uint32_t idx, int64_t* out) {
     uint32_t missingAt = 0;
