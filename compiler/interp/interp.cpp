@@ -239,7 +239,7 @@ Val Frame::evalField(const ir::Node& n) {
   if (portion && n.a == ir::kFieldValue) return {portionValue, nullptr};
   const rt::FieldValue& f = field(int(n.a));
   if (f.present) return {f.i, &f.s};
-  if (p_.hasDefault[n.a]) return {p_.fieldDefaults[n.a], nullptr};
+  if (p_.hasDefault[n.a]) return {p_.fieldDefaults[n.a], &p_.fieldDefaultTexts[n.a]};
   fail(ErrCode::MissingField, n.pos, p_.shipment.fields[n.a].name);
 }
 

@@ -198,6 +198,7 @@ struct Program {
   rt::Schema shipment;
   std::vector<int64_t> fieldDefaults;  // raw default per field, valid where hasDefault
   std::vector<uint8_t> hasDefault;
+  std::vector<std::string> fieldDefaultTexts;  // the default's text, for text and HS fields
   std::vector<std::string> countries;  // valid ISO codes (from `country` declarations)
   std::vector<std::string> countryNames;
   std::vector<std::pair<std::string, std::vector<std::string>>> enums;

@@ -303,6 +303,7 @@ void Checker::buildSchema() {
   sc.fields[size_t(sc.find("value"))].sign = rt::Sign::NonNegative;
   p_->fieldDefaults.assign(sc.fields.size(), 0);
   p_->hasDefault.assign(sc.fields.size(), 0);
+  p_->fieldDefaultTexts.assign(sc.fields.size(), {});
   p_->hasDefault[ir::kFieldFlow] = 1;  // a shipment is an import unless it says otherwise (flow 0 = import)
   static const char* const kReserved[] = {"id", "date", "hs", "origin", "declared_origin", "export_country", "exporter",
       "producer", "importer", "facility", "mineral", "node", "quantity", "value", "price_basis", "flow", "destination",
@@ -316,6 +317,7 @@ void Checker::buildSchema() {
     attrField_.push_back(idx);
     p_->fieldDefaults.push_back(0);
     p_->hasDefault.push_back(0);
+    p_->fieldDefaultTexts.emplace_back();
     if (a->dflt && t) {
       TExpr v = lowerValue(*a->dflt, &*t);
       auto c = v.ok() ? constValue(v.node) : std::nullopt;
@@ -323,7 +325,12 @@ void Checker::buildSchema() {
       else if (v.ok() && !sameType(v.type, *t)) d_.error(code::kTypeMismatch, a->dflt->range, fmt::format("default is {}, attribute is {}", typeName(v.type), typeName(*t)));
       else if (c) {
         TExpr cv = t->kind == ir::Kind::Num ? convert(v, t->unit, a->dflt->range) : v;
-        if (cv.ok()) { p_->fieldDefaults[idx] = *constValue(cv.node); p_->hasDefault[idx] = 1; }
+        if (cv.ok()) {
+          const ir::Node* d = constNode(cv.node);
+          p_->fieldDefaults[idx] = d->imm;
+          p_->fieldDefaultTexts[idx] = d->str;  // a text or HS default is its text, not only its number
+          p_->hasDefault[idx] = 1;
+        }
       }
     }
   }

@@ -92,6 +92,7 @@ class Checker {
   bool sameType(const ir::Type& a, const ir::Type& b) const;
   std::string typeName(const ir::Type& t) const;
   std::optional<int64_t> constValue(int node) const;
+  const ir::Node* constNode(int node) const;  // the Const node a constant expression is, or null
 
   uint32_t pos(SourceRange r);
   int emit(ir::Node n, std::initializer_list<int> kids = {});

@@ -31,15 +31,20 @@ static ir::Node mk(Op op, Kind k, uint32_t pos) {
 }
 
 std::optional<int64_t> Checker::constValue(int node) const {
-  if (node < 0) return std::nullopt;
+  const ir::Node* c = constNode(node);
+  return c ? std::optional<int64_t>(c->imm) : std::nullopt;
+}
+
+const ir::Node* Checker::constNode(int node) const {
+  if (node < 0) return nullptr;
   const ir::Node& n = p_->nodes[node];
-  if (n.op == Op::Const) return n.imm;
+  if (n.op == Op::Const) return &n;
   // A `let` whose value is a constant is one too (band bounds, defaults: `let floor = 25000 USD/t`).
   if (n.op == Op::Global && n.a < defState_.size() && defState_[n.a] == 2) {
     const ir::Node& d = p_->nodes[p_->defs[n.a].node];
-    if (d.op == Op::Const && d.kind == n.kind) return d.imm;
+    if (d.op == Op::Const && d.kind == n.kind) return &d;
   }
-  return std::nullopt;
+  return nullptr;
 }
 
 bool Checker::sameType(const ir::Type& a, const ir::Type& b) const {
@@ -205,6 +210,7 @@ TExpr Checker::dynamicField(const std::string& name, ir::Type t, SourceRange r) 
     f = p_->shipment.add(spec);
     p_->fieldDefaults.push_back(0);
     p_->hasDefault.push_back(0);
+    p_->fieldDefaultTexts.emplace_back();
   }
   return fieldRef(f, r);
 }

@@ -272,6 +272,7 @@ void applyFieldDefaults(const ir::Program& p, rt::Record& rec) {
     if (p.hasDefault[f] && !rec.values[f].present) {
       rec.values[f].present = true;
       rec.values[f].i = p.fieldDefaults[f];
+      if (f < p.fieldDefaultTexts.size()) rec.values[f].s = p.fieldDefaultTexts[f];
     }
   }
 }
