@@ -83,6 +83,7 @@ class Codegen {
     abs_ = m.getOrInsertFunction("lode_rt_abs", rt2);
     scale_ = m.getOrInsertFunction("lode_rt_scale", rt4);
     round_ = m.getOrInsertFunction("lode_rt_round", rt4);
+    textEq_ = m.getOrInsertFunction("lode_rt_text_eq", llvm::FunctionType::get(i64_, {ptr_, ptr_, i64_}, false));
     callback_ = m.getOrInsertFunction("lode_jit_callback", llvm::FunctionType::get(i64_, {ptr_, i32_, ptr_}, false));
     auto* voidTy = llvm::Type::getVoidTy(ctx);
     failed_ = m.getOrInsertFunction("lode_x_failed", llvm::FunctionType::get(voidTy, {ptr_, i64_, i32_, i32_}, false));
@@ -609,8 +610,9 @@ class Codegen {
 
   // A callback node whose first step is reading a shipment field (owned_share of an entity field, a
   // text field compared with a constant, as the executor's absentFieldRead): when that field is
-  // absent and has no default the answer is E0004, known here without the call. Only in clause
-  // bodies, whose failure report names the field through field_.
+  // absent and has no default the answer is E0004, known here without the call; when it is present
+  // the comparison or the ownership query is made directly. Only in clause bodies, whose failure
+  // report names the field through field_.
   llvm::Value* callbackNode(uint32_t idx, const ir::Node& n, llvm::BasicBlock* fail) {
     if (n.op == Op::SeriesAgg) {  // the executor's window query directly
       failIfPacked(b_.CreateCall(series_, {frame_, c32(idx), tmp_}), fail);
@@ -628,10 +630,19 @@ class Codegen {
     b_.CreateStore(c32(int64_t(f->a)), field_);
     raise(rt::ErrCode::MissingField, f->pos, fail);
     b_.SetInsertPoint(present);
-    if (n.op != Op::OwnedShare) return viaCallback(idx, fail);
+    if (n.op != Op::OwnedShare) return textEquals(cell, p_.nodes[k[1]].str, n.op == Op::Ne);
     // The entity is this cell: the executor's ownership query directly, without its walk of the node.
     failIfPacked(b_.CreateCall(share_, {frame_, cell, c32(idx), tmp_}), fail);
     return b_.CreateLoad(i64_, tmp_);
+  }
+
+  // A present text field (or HS code) against a constant text: the runtime's comparison, as the
+  // executor's compareText. The constant is a string in the module, never a pointer baked into the
+  // code (the machine code may come from the object cache).
+  llvm::Value* textEquals(llvm::Value* cell, const std::string& text, bool negate) {
+    llvm::Value* str = b_.CreateGlobalString(text, "text", 0, &m_);
+    llvm::Value* eq = b_.CreateCall(textEq_, {cell, str, c64(int64_t(text.size()))});
+    return negate ? b_.CreateXor(eq, c64(1)) : eq;
   }
 
   // Evaluates node idx through the executor's callback (also the cold path of inline reads that
@@ -943,7 +954,7 @@ class Codegen {
   llvm::Type* i32_;
   llvm::Type* i8_;
   llvm::PointerType* ptr_;
-  llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, callback_;
+  llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, textEq_, callback_;
   llvm::FunctionCallee failed_, line_, outcome_, let_, measure_, share_, series_;
   struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated

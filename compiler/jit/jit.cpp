@@ -55,6 +55,10 @@ extern "C" uint64_t lode_rt_scale(int64_t a, int64_t num, int64_t den, uint32_t 
 extern "C" uint64_t lode_rt_round(int64_t a, int64_t q, int64_t mode, uint32_t pos, int64_t* out) {
   return packed(rt::decRound(a, q, rt::RoundingMode(mode), out), pos);
 }
+// A present text cell against a constant text (codegen textEquals): 1 when equal, else 0.
+extern "C" int64_t lode_rt_text_eq(const rt::FieldValue* cell, const char* text, uint64_t size) {
+  return std::string_view(cell->s) == std::string_view(text, size);
+}
 
 // Developer knobs (docs/performance.md): LODE_LLVM_OPTIONS passes options to LLVM, e.g.
 // "-time-passes"; LODE_JIT_DUMP_IR=FILE writes each generated module (before optimisation).
@@ -98,7 +102,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 24;
+constexpr int kCodegenVersion = 25;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -117,6 +121,7 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
   num(int64_t(p.nodes.size()));
   for (const ir::Node& n : p.nodes) {
     num(int64_t(n.op)); num(int64_t(n.kind)); num(n.b); num(n.c); num(n.a); num(n.imm); num(n.imm2); num(n.pos);
+    text(n.str);  // text constants are compared in generated code (codegen textEquals)
     num(n.kidsCount);
     for (uint32_t j = 0; j < n.kidsCount; ++j) num(p.kids[n.kidsBegin + j]);
   }
@@ -256,6 +261,7 @@ llvm::Expected<Linked> link(const ir::Program& p, const std::vector<uint32_t>& r
   add("lode_rt_abs", reinterpret_cast<void*>(&lode_rt_abs));
   add("lode_rt_scale", reinterpret_cast<void*>(&lode_rt_scale));
   add("lode_rt_round", reinterpret_cast<void*>(&lode_rt_round));
+  add("lode_rt_text_eq", reinterpret_cast<void*>(&lode_rt_text_eq));
   add("lode_jit_callback", reinterpret_cast<void*>(cb.node));
   add("lode_x_failed", reinterpret_cast<void*>(cb.failed));
   add("lode_x_line", reinterpret_cast<void*>(cb.line));

@@ -113,6 +113,23 @@ measure m "Art. 1" { duty: 3 % of value }
   REQUIRE(a);
   REQUIRE(b);
   CHECK(a->cacheKey() != b->cacheKey());
+  // So is a changed text constant: generated code compares shipment text with it.
+  auto exporterIs = [](const std::string& id) {
+    return compileAgreement(R"(
+agreement "k" { currency USD  in force from 2027-01-01 }
+use std.countries
+attribute exporter_id: text
+measure m "Art. 1" when exporter_id == ")" + id + R"(" { duty: 2 % of value }
+)");
+  };
+  auto e1 = exporterIs("E-1"), e2 = exporterIs("E-2");
+  REQUIRE(e1->program);
+  REQUIRE(e2->program);
+  auto t1 = jit::CompiledProgram::compile(*e1->program, interp::jitCallback(), &error, opts);
+  auto t2 = jit::CompiledProgram::compile(*e2->program, interp::jitCallback(), &error, opts);
+  REQUIRE(t1);
+  REQUIRE(t2);
+  CHECK(t1->cacheKey() != t2->cacheKey());
   std::error_code ec;
   std::filesystem::remove_all(cache, ec);
 }
