@@ -178,7 +178,7 @@ struct OwnershipGraph::Walk {
 
 // Depth first over the owners, with an explicit stack: a registry can hold chains of any length, and
 // the call stack must not depend on data. Each node's sum adds its edges in file order.
-ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>& inGroup, Walk& w) const {
+ErrCode OwnershipGraph::visit(uint32_t root, CountryTest inGroup, Walk& w) const {
   std::vector<uint8_t>& state = w.state;
   std::vector<int64_t>& memo = w.memo;
   std::vector<uint32_t>& touched = w.touched;
@@ -218,7 +218,7 @@ ErrCode OwnershipGraph::visit(uint32_t root, const std::function<bool(int64_t)>&
   return ErrCode::Ok;
 }
 
-ErrCode OwnershipGraph::share(std::string_view entity, const std::function<bool(int64_t)>& inGroup,
+ErrCode OwnershipGraph::share(std::string_view entity, CountryTest inGroup,
                               int64_t* out) const {
   auto it = ids_.find(entity);
   if (it == ids_.end()) {

@@ -2,7 +2,7 @@
 // ownership graph used by foreign-entity-of-concern style clauses.
 #pragma once
 #include <cstdint>
-#include <functional>
+#include <type_traits>
 #include <istream>
 #include <string>
 #include <string_view>
@@ -52,6 +52,22 @@ class RegistryTable {
   std::vector<RowError> warnings_;
 };
 
+// A country test borrowed for one call (OwnershipGraph::share): a pointer to the caller's callable
+// and a function calling it. share() runs once or twice per shipment, and building a std::function
+// for each call cost more than the common walk it parameterises.
+class CountryTest {
+ public:
+  template <typename F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, CountryTest> && std::is_invocable_r_v<bool, const F&, int64_t>)
+  CountryTest(const F& test)  // NOLINT(google-explicit-constructor): passed as a lambda
+      : test_(&test), call_([](const void* t, int64_t country) -> bool { return (*static_cast<const F*>(t))(country); }) {}
+  bool operator()(int64_t country) const { return call_(test_, country); }
+
+ private:
+  const void* test_;
+  bool (*call_)(const void*, int64_t);
+};
+
 // Who owns whom. Shares are raw decimals in percent (25 % -> 25.000000).
 class OwnershipGraph {
  public:
@@ -66,7 +82,7 @@ class OwnershipGraph {
 
   // Total share of `entity` held directly or through intermediate owners by ultimate owners whose
   // country is in the group. Unknown entity -> 0. OwnershipCycle if the chain loops.
-  ErrCode share(std::string_view entity, const std::function<bool(int64_t country)>& inGroup,
+  ErrCode share(std::string_view entity, CountryTest inGroup,
                 int64_t* outPercentRaw) const;
 
  private:
@@ -81,7 +97,7 @@ class OwnershipGraph {
   };
   uint32_t intern(const std::string& name);
   struct Walk;  // per-thread buffers of a query (registry.cpp)
-  ErrCode visit(uint32_t n, const std::function<bool(int64_t)>& inGroup, Walk& w) const;
+  ErrCode visit(uint32_t n, CountryTest inGroup, Walk& w) const;
 
   // Looked up by string_view (a shipment's cell) without building a key string.
   struct NameHash {

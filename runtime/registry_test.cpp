@@ -93,7 +93,7 @@ TEST_CASE("registry: text keys added programmatically") {
 }
 
 namespace {
-bool isCN(int64_t c) { return c == countryCode('C', 'N'); }
+const auto isCN = [](int64_t c) { return c == countryCode('C', 'N'); };
 }
 
 TEST_CASE("ownership: direct, indirect, two paths, unknown entity") {
