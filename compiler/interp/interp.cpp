@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cstring>
 
 #include "runtime/date.h"
@@ -37,9 +38,7 @@ struct Scratch {
   std::vector<Val> globals, locals;
   // Per shipment, reset with one memset: top-level value states, fired blocks, scope answers.
   std::vector<uint8_t> states;
-  uint8_t* globalState = nullptr;
-  uint8_t* blockFired = nullptr;
-  uint8_t* scopeState = nullptr;
+  uint64_t sizedFor = 0;  // the Tables::id the buffers were last checked for (0: none)
   std::string jitDetail;  // detail of the last error a callback returned to compiled code
 };
 Scratch& scratch() { return rt::threadScratch<Scratch>(); }
@@ -59,22 +58,19 @@ class Frame : public jit::FrameView {
         measuresFn_(compiled && !trace ? compiled->measures() : nullptr) {
     // Top-level values are read only once their state says done, so only the states are reset. The
     // sizes come from the Interpreter (counted once), the buffers grow on a thread's first shipments.
-    if (scratch_.states.size() < statesRoom() || scratch_.globals.size() < tables.defs ||
-        (measuresFn_ && scratch_.locals.size() < tables.compiledSlots)) [[unlikely]]
+    // A thread's buffers are checked once per interpreter (by its id, never reused), not per shipment.
+    if (scratch_.sizedFor != tables.id) [[unlikely]]
       grow();
     uint8_t* states = scratch_.states.data();
     // 0: not computed, not fired, unknown. The buffer has room for at least kSmallStates bytes, so
     // the common small case is a fixed-size clear (two stores) rather than a call.
     if (tables.stateBytes <= kSmallStates) std::memset(states, 0, kSmallStates);
     else std::memset(states, 0, tables.stateBytes);
-    scratch_.globalState = states;
-    scratch_.blockFired = states + tables.defs;
-    scratch_.scopeState = states + tables.defs + tables.blocks;
     values = r.values.data();
     globals = scratch_.globals.data();
-    globalState = scratch_.globalState;
-    blockFired = scratch_.blockFired;
-    scopeState = scratch_.scopeState;
+    globalState = states;
+    blockFired = states + tables.defs;
+    scopeState = states + tables.defs + tables.blocks;
     locals = scratch_.locals.data();
   }
 
@@ -85,6 +81,7 @@ class Frame : public jit::FrameView {
     // The compiled measures write lets into these slots directly (zeroing a measure's slots first):
     // room for the largest measure.
     if (scratch_.locals.size() < tables_.compiledSlots) scratch_.locals.resize(tables_.compiledSlots);
+    scratch_.sizedFor = tables_.id;
   }
   // The state buffer's size: this program's states, and never less than a fixed-size clear writes.
   uint32_t statesRoom() const { return std::max(tables_.stateBytes, kSmallStates); }
@@ -117,7 +114,7 @@ class Frame : public jit::FrameView {
     while (!out_.outcomes.empty() && int32_t(out_.outcomes.back().measure) == mi) out_.outcomes.pop_back();
   }
   void line(uint64_t at, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
-    out_.lines.push_back({uint32_t(at >> 32), uint32_t(at) >> 1, bool(at & 1), rate, base, amount, rounded});
+    pushRoomy(out_.lines, {uint32_t(at >> 32), uint32_t(at) >> 1, bool(at & 1), rate, base, amount, rounded});
   }
   uint64_t share(const rt::FieldValue& entity, uint32_t idx, int64_t* out) {
     return packed([&] { *out = ownedShare(&entity.s, p_.nodes[idx]); });
@@ -129,7 +126,7 @@ class Frame : public jit::FrameView {
     if (seriesValue(p_.nodes[idx], w, out) == ErrCode::Ok) return 0;
     return callback(idx, out);
   }
-  void outcome(uint32_t mi, uint32_t si) { out_.outcomes.push_back({uint8_t(p_.measures[mi].stmts[si].outcome), mi, si}); }
+  void outcome(uint32_t mi, uint32_t si) { pushRoomy(out_.outcomes, {uint8_t(p_.measures[mi].stmts[si].outcome), mi, si}); }
   uint64_t let(uint32_t mi, uint32_t si) {
     const ir::Stmt& s = p_.measures[mi].stmts[si];
     return packed([&] { scratch_.locals[s.slot] = eval(uint32_t(s.value)); });
@@ -137,6 +134,16 @@ class Frame : public jit::FrameView {
   void measureStep(uint32_t mi);
 
  private:
+  // push_back for the compiled code's callbacks: the vector grows in a cold call, so the common case
+  // (room left: the assessment is reused) is a few stores with no register saves around them.
+  template <typename T>
+  [[gnu::flatten]] static void pushRoomy(std::vector<T>& v, const T& x) {
+    if (v.size() == v.capacity()) [[unlikely]] return pushGrowing(v, x);
+    if (v.size() == v.capacity()) __builtin_unreachable();  // tells the compiler push_back won't grow
+    v.push_back(x);
+  }
+  template <typename T>
+  [[gnu::cold, gnu::noinline]] static void pushGrowing(std::vector<T>& v, const T& x) { v.push_back(x); }
   [[noreturn, gnu::cold, gnu::noinline]] void fail(ErrCode c, uint32_t pos, std::string detail = {}) {
     throw Failure{c, pos, std::move(detail)};
   }
@@ -367,10 +374,10 @@ Val Frame::evalNode(uint32_t idx) {
     }
     case Op::Local: return scratch_.locals[n.a];
     case Op::Global: {
-      if (scratch_.globalState[n.a] == 2) return scratch_.globals[n.a];
+      if (globalState[n.a] == 2) return scratch_.globals[n.a];
       Val v = eval(p_.defs[n.a].node);
       scratch_.globals[n.a] = v;
-      scratch_.globalState[n.a] = 2;
+      globalState[n.a] = 2;
       if (trace_) traceEv(rt::TraceEvent::Value, 0, p_.defs[n.a].pos, p_.defs[n.a].name, show(p_.defs[n.a].node, v));
       return v;
     }
@@ -541,7 +548,7 @@ bool Frame::inScope(int si, uint32_t pos) {
   // Once the origin is settled (the measures), a scope's answer is the same for every clause on it:
   // it depends on the shipment, the origin, the date and top-level values only; a scope that does not
   // read the origin has its answer from the origin rules on. Errors are not kept.
-  uint8_t& known = scratch_.scopeState[size_t(si)];
+  uint8_t& known = scopeState[size_t(si)];
   if (known != kScopeUnknown) return known == kScopeIn;
   bool in = scopeHolds(si, pos);
   if (originSettled_ || tables_.originReaders.freeScopes[size_t(si)]) known = in ? kScopeIn : kScopeOut;
@@ -702,7 +709,7 @@ bool Frame::runOriginRules() {
         origin = now;
         originRule = int32_t(i);
         // Top-level values computed with the previous origin are computed again when next read.
-        for (uint32_t d : tables_.originReaders.defs) scratch_.globalState[d] = 0;
+        for (uint32_t d : tables_.originReaders.defs) globalState[d] = 0;
       }
       if (trace_) traceEv(rt::TraceEvent::OriginRule, i, o.pos, o.name, rt::countryText(now));
     } catch (const Failure& f) {
@@ -759,6 +766,8 @@ void Frame::run() {
 }  // namespace
 
 Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compiled) : p_(p), compiled_(compiled) {
+  static std::atomic<uint64_t> lastId{0};
+  tables_.id = ++lastId;
   tables_.defs = uint32_t(p.defs.size());
   tables_.blocks = uint32_t(p.blocks.size());
   tables_.stateBytes = uint32_t(p.defs.size() + p.blocks.size() + p.scopes.size());

@@ -48,6 +48,7 @@ class Interpreter {
     std::vector<std::vector<rt::HsRange>> hsRanges;               // per Program::strLists entry: its HS prefixes as key ranges
     std::vector<std::array<rt::FieldValue, 2>> classified;       // per classification: the mineral and node it fills
     // Per-shipment state bytes: top-level values' states, then fired blocks, then scope answers.
+    uint64_t id = 0;  // unique per interpreter: which one a thread's buffers were sized for
     uint32_t defs = 0, blocks = 0, stateBytes = 0;
     uint32_t compiledSlots = 0;  // locals the compiled measures may write (CompiledProgram::maxSlots)
     ir::OriginReaders originReaders;  // scopes answered before the origin is settled, values to redo

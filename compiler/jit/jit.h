@@ -34,7 +34,7 @@ struct FrameView {
   const rt::FieldValue* node = nullptr;
   const Slot* locals = nullptr;             // the current measure's lets
   const Slot* globals = nullptr;            // top-level lets, valid where globalState is 2
-  const uint8_t* globalState = nullptr;
+  uint8_t* globalState = nullptr;           // per top-level value: 0 not yet, 2 done
   int64_t origin = 0;                       // after the origin rules
   int64_t date = 0;                         // the shipment's entry date (days)
   int64_t portionQty = 0, portionValue = 0; // inside a quota part: that part's quantity and value
