@@ -359,7 +359,10 @@ std::string Gen::cond(int d) {
     case 9: return fmt::format("not ({})", cond(d - 1));
     case 10: return fmt::format("({} {} {})", cond(d - 1), chance(50) ? "and" : "or", cond(d - 1));
     case 11: if (const Attr* a = attrKind(Attr::Enum)) return fmt::format("{} {} {}", a->name, chance(70) ? "==" : "!=", any(a->values)); break;
-    case 12: if (const Attr* a = attrKind(Attr::Text)) return fmt::format("{} == \"{}\"", a->name, chance(50) ? "L-1" : ""); break;
+    case 12:
+      if (const Attr* a = attrKind(Attr::Text))
+        return fmt::format("{} {} \"{}\"", a->name, chance(70) ? "==" : "!=", chance(40) ? "L-1" : chance(50) ? "none" : "");
+      break;
     case 13: return fmt::format("hs in [{}]", hsPrefix(kProducts[any(products_)].hs));
     case 14: {
       if (!mineralGroups_.empty() && chance(50)) return fmt::format("mineral in {}", any(mineralGroups_));
@@ -523,7 +526,10 @@ void Gen::attributes() {
         type = "bool";
         if (chance(50)) def = chance(50) ? "false" : "true";
         break;
-      case Attr::Text: type = "text"; break;
+      case Attr::Text:
+        type = "text";
+        if (chance(30)) def = chance(50) ? "\"none\"" : "\"L-1\"";  // read as its text (text_compare.lode)
+        break;
       case Attr::Enum:
         a.values = {fresh("v"), fresh("v"), fresh("v")};
         if (chance(50)) {
@@ -532,9 +538,16 @@ void Gen::attributes() {
           type = fresh("kind");
           out_ += fmt::format("enumeration {} {{ {}, {}, {} }}\n", type, a.values[0], a.values[1], a.values[2]);
         }
+        if (chance(20)) def = a.values[pick(3)];
         break;
-      case Attr::Country: type = "country"; break;
-      case Attr::Date: type = "date"; break;
+      case Attr::Country:
+        type = "country";
+        if (chance(20)) def = country();
+        break;
+      case Attr::Date:
+        type = "date";
+        if (chance(20)) def = date(dateIn());
+        break;
     }
     out_ += fmt::format("attribute {}: {}{}\n", a.name, type, def.empty() ? "" : " default " + def);
     attrs_.push_back(std::move(a));
