@@ -132,6 +132,10 @@ class Frame : public jit::FrameView {
     return packed([&] { scratch_.locals[s.slot] = eval(uint32_t(s.value)); });
   }
   void measureStep(uint32_t mi);
+  // Top-level values read since a quota part began or ended are computed again when next read.
+  void forgetPortionReaders() {
+    for (uint32_t d : tables_.portionReaders) globalState[d] = 0;
+  }
 
  private:
   // push_back for the compiled code's callbacks: the vector grows in a cold call, so the common case
@@ -610,16 +614,25 @@ void Frame::runQuota(uint32_t mi, const ir::Measure& m) {
   rec.inQuota = std::min(qty, remaining);
   rec.overQuota = qty - rec.inQuota;
   out_.quotas.push_back(rec);
+  // Top-level values read in a part are the part's; outside the quota, the shipment's again, also
+  // when a part fails (the error leaves through here).
+  struct WholeShipmentAfter {
+    Frame& f;
+    ~WholeShipmentAfter() {
+      f.portion = 0;
+      f.forgetPortionReaders();
+    }
+  } whole{*this};
   for (uint8_t section = 1; section <= 2; ++section) {
     int64_t part = section == 1 ? rec.inQuota : rec.overQuota;
     if (part <= 0) continue;
+    forgetPortionReaders();
     portion = 1;
     portionQty = part;
     // value x part / quantity, exact to 6 places; the whole value when the part is everything.
     if (part == qty) portionValue = value;
     else check(rt::decMulRatio(value, part, qty, &portionValue), 0, q.pos);
     runStmts(mi, m, section);
-    portion = 0;
   }
 }
 
@@ -773,6 +786,7 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
   tables_.stateBytes = uint32_t(p.defs.size() + p.blocks.size() + p.scopes.size());
   tables_.compiledSlots = compiled ? compiled->maxSlots() : 0;
   tables_.originReaders = ir::originReaders(p);
+  tables_.portionReaders = ir::portionReaders(p);
   tables_.hsRanges.reserve(p.strLists.size());
   for (const auto& list : p.strLists) {
     tables_.hsRanges.emplace_back();

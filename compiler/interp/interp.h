@@ -52,6 +52,7 @@ class Interpreter {
     uint32_t defs = 0, blocks = 0, stateBytes = 0;
     uint32_t compiledSlots = 0;  // locals the compiled measures may write (CompiledProgram::maxSlots)
     ir::OriginReaders originReaders;  // scopes answered before the origin is settled, values to redo
+    std::vector<uint32_t> portionReaders;  // values to redo for each quota part, and after
   };
 
  private:

@@ -246,6 +246,9 @@ struct OriginReaders {
   std::vector<uint32_t> defs;
 };
 OriginReaders originReaders(const Program& p);
+// The top-level values that read the shipment's quantity or value, directly or through another: a
+// quota part binds both to the part's, so the executors compute them again for each part and after.
+std::vector<uint32_t> portionReaders(const Program& p);
 
 // Prints the IR in a readable form (lode check --dump=ir).
 std::string dumpProgram(const Program& p, const SourceManager& sm);

@@ -1,5 +1,7 @@
-// What reads the effective origin, which the origin rules change (ir.h OriginReaders).
+// What reads a value that changes during an evaluation: the effective origin, which the origin rules
+// change (ir.h OriginReaders), and the quantity and value, which a quota part binds to the part's.
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "compiler/ir/ir.h"
@@ -8,9 +10,11 @@ namespace lode::ir {
 
 namespace {
 
-class OriginReads {
+// Which expressions and top-level values read a node that `changes` says is one of those values.
+class Reads {
  public:
-  explicit OriginReads(const Program& p) : p_(p), defs_(p.defs.size(), kUnknown) {}
+  Reads(const Program& p, std::function<bool(const Node&)> changes)
+      : p_(p), changes_(std::move(changes)), defs_(p.defs.size(), kUnknown) {}
 
   bool of(uint32_t node) {
     // An explicit stack: expressions nest deeply enough (generated agreements) to matter.
@@ -18,7 +22,7 @@ class OriginReads {
     while (!todo.empty()) {
       const Node& n = p_.nodes[todo.back()];
       todo.pop_back();
-      if (n.op == Op::Origin) return true;
+      if (changes_(n)) return true;
       if (n.op == Op::Global && ofDef(n.a)) return true;
       const uint32_t* k = p_.kidsOf(n);
       todo.insert(todo.end(), k, k + n.kidsCount);
@@ -37,19 +41,29 @@ class OriginReads {
  private:
   static constexpr int8_t kUnknown = -1;
   const Program& p_;
+  std::function<bool(const Node&)> changes_;
   std::vector<int8_t> defs_;
 };
 
 }  // namespace
 
 OriginReaders originReaders(const Program& p) {
-  OriginReads reads(p);
+  Reads reads(p, [](const Node& n) { return n.op == Op::Origin; });
   OriginReaders out;
   out.freeScopes.assign(p.scopes.size(), 1);
   for (size_t s = 0; s < p.scopes.size(); ++s)
     if (p.scopes[s].where >= 0 && reads.of(uint32_t(p.scopes[s].where))) out.freeScopes[s] = 0;
   for (uint32_t d = 0; d < p.defs.size(); ++d)
     if (reads.ofDef(d)) out.defs.push_back(d);
+  return out;
+}
+
+std::vector<uint32_t> portionReaders(const Program& p) {
+  // unit_price is not one: it stays the shipment's inside a part.
+  Reads reads(p, [](const Node& n) { return n.op == Op::Field && (n.a == kFieldQuantity || n.a == kFieldValue); });
+  std::vector<uint32_t> out;
+  for (uint32_t d = 0; d < p.defs.size(); ++d)
+    if (reads.ofDef(d)) out.push_back(d);
   return out;
 }
 

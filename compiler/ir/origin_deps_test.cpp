@@ -1,4 +1,5 @@
-// originReaders (origin_deps.cpp): which scopes and top-level values read the effective origin.
+// originReaders and portionReaders (origin_deps.cpp): which scopes and top-level values read the
+// effective origin, and which read the quantity or value a quota part rebinds.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -53,4 +54,31 @@ measure m "Art. 1" on direct, through_two, through_bands, fields_only, no_where 
   CHECK(reads("via_partner"));
   CHECK(reads("banded"));
   CHECK_FALSE(reads("plain"));
+}
+
+TEST_CASE("portion readers: the top-level values a quota part must compute again") {
+  auto c = compileText(LODE_SOURCE_DIR "/tests/lang/good/portion_deps_unit.lode", R"(
+agreement "portion readers" { currency USD  in force from 2027-01-01 }
+use std.countries
+use std.minerals
+let specific = 100 USD/t * quantity
+let via_specific = specific + 1 USD
+let by_value: % = bands value {
+  below 100 USD: 1 %
+  from 100 USD: 2 %
+}
+let unit = unit_price
+let dated = date >= 2028-01-01
+scope co = cobalt
+measure m "Art. 1" on co when dated { duty: via_specific + by_value of value + unit * 1 t }
+)");
+  REQUIRE_MESSAGE(c->program, "does not compile");
+  const ir::Program& p = *c->program;
+  std::vector<uint32_t> r = ir::portionReaders(p);
+  auto reads = [&](const std::string& def) { return std::count(r.begin(), r.end(), uint32_t(indexOf(p.defs, def))) == 1; };
+  CHECK(reads("specific"));
+  CHECK(reads("via_specific"));
+  CHECK(reads("by_value"));
+  CHECK_FALSE(reads("unit"));  // the unit price stays the shipment's inside a part
+  CHECK_FALSE(reads("dated"));
 }
