@@ -123,7 +123,7 @@ class Analyser {
         bool allConst = v != INT32_MIN;
         for (uint32_t i = 1; i < n.kidsCount && allConst; ++i) {
           const ir::Node& el = p_.nodes[k[i]];
-          if (el.op != Op::Const || el.kind == Kind::Text) allConst = false; else vals.insert(el.imm);
+          if (el.op != Op::Const) allConst = false; else vals.insert(valueOf(el));
         }
         if (!allConst || n.b == uint8_t(Kind::Num)) break;
         if (!neg) restrict(c, v, vals); else for (auto x : vals) c.excluded[v].insert(x);
@@ -149,18 +149,27 @@ class Analyser {
           // constant on the left: mirror the comparison
           v = var(k[1]);
           const ir::Node& lhs = p_.nodes[k[0]];
-          if (v == INT32_MIN || lhs.op != Op::Const) break;
+          if (v == INT32_MIN || lhs.op != Op::Const || !comparable(lhs, op)) break;
           op = op == Op::Lt ? Op::Gt : op == Op::Le ? Op::Ge : op == Op::Gt ? Op::Lt : op == Op::Ge ? Op::Le : op;
-          addCmp(c, v, op, lhs.imm, neg, n.b);
+          addCmp(c, v, op, valueOf(lhs), neg, n.b);
           return;
         }
-        if (rhs.kind == Kind::Text) break;
-        addCmp(c, v, op, rhs.imm, neg, n.b);
+        if (!comparable(rhs, op)) break;
+        addCmp(c, v, op, valueOf(rhs), neg, n.b);
         return;
       }
       default: break;
     }
     c.unknown = true;
+  }
+
+  // Text and HS constants are compared as text (their number is 0): each distinct text gets its own
+  // value here, so == and != (and `in` lists) are exact; an ordering of texts is left unknown.
+  static bool isText(const ir::Node& k) { return k.kind == Kind::Text || k.kind == Kind::Hs; }
+  static bool comparable(const ir::Node& k, Op op) { return !isText(k) || op == Op::Eq || op == Op::Ne; }
+  int64_t valueOf(const ir::Node& k) {
+    if (!isText(k)) return k.imm;
+    return textIds_.try_emplace(k.str, int64_t(textIds_.size())).first->second;
   }
 
   void addCmp(Conj& c, int v, Op op, int64_t k, bool neg, uint8_t kind) {
@@ -244,6 +253,7 @@ class Analyser {
 
  private:
   const ir::Program& p_;
+  std::map<std::string, int64_t> textIds_;  // valueOf: the value standing for each text constant
 };
 
 }  // namespace
