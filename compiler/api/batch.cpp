@@ -525,7 +525,7 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
   }
   for (uint32_t f : b->required)
     if (s.state[f] == RowScratch::Absent)
-      r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name + ": required field is missing"});
+      r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name});  // as the evaluation says it
   if (!r.as.errors.empty()) return false;
   evaluate(b->a, in, rec, r.as);
   return r.as.ok();

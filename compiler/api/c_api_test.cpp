@@ -112,6 +112,33 @@ TEST_CASE("C ABI: evaluation errors are in the result, not in the status") {
   lode_shipment_free(s);
 }
 
+TEST_CASE("C ABI: a shipment without a required field is not priced: each missing one is an error") {
+  E1 e;
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  lode_shipment_new(e.a, &s);
+  lode_result_new(&r);
+  REQUIRE(e.fillT2(s));
+  // Without its value, T2 would price the floor against a unit price of 0 (a plausible, wrong duty).
+  REQUIRE(lode_shipment_unset(s, lode_field(e.a, "value")) == LODE_OK);
+  REQUIRE(lode_shipment_unset(s, lode_field(e.a, "quantity")) == LODE_OK);
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  CHECK(lode_result_ok(r) == 0);
+  CHECK(lode_result_line_count(r) == 0);
+  REQUIRE(lode_result_error_count(r) == 2);
+  std::string all;
+  for (size_t i = 0; i < 2; ++i) {
+    const char *code = nullptr, *message = nullptr;
+    REQUIRE(lode_result_error(r, i, &code, &message) == LODE_OK);
+    CHECK(std::string(code) == "E0004");
+    all += std::string(message) + "\n";
+  }
+  CHECK_MESSAGE(all.find("quantity") != std::string::npos, all);
+  CHECK_MESSAGE(all.find("value") != std::string::npos, all);
+  lode_result_free(r);
+  lode_shipment_free(s);
+}
+
 TEST_CASE("C ABI misuse: null and wrong handles, unknown fields, bad cells, missing files") {
   E1 e;
   CHECK(lode_agreement_compile(nullptr, nullptr, nullptr, nullptr, 0) == LODE_ERR_NULL);
@@ -669,7 +696,7 @@ TEST_CASE("C ABI misuse: typed columns with NULL, wrong lengths, wrong kinds and
     }
     return all;
   };
-  CHECK_MESSAGE(errors(0).find("quantity: required field is missing") != std::string::npos, errors(0));
+  CHECK_MESSAGE(errors(0).find("E0004 missing shipment field: quantity") != std::string::npos, errors(0));
   CHECK_MESSAGE(errors(1).find("quantity: must be more than zero, got '0 t'") != std::string::npos, errors(1));
   CHECK_MESSAGE(errors(2).find("origin: unknown country 'QQ'") != std::string::npos, errors(2));
   CHECK_MESSAGE(errors(2).find("value: must not be negative") != std::string::npos, errors(2));
@@ -677,7 +704,7 @@ TEST_CASE("C ABI misuse: typed columns with NULL, wrong lengths, wrong kinds and
   // Clearing a column makes the field absent in every row again.
   REQUIRE(lode_batch_clear_column(b, origin) == LODE_OK);
   REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
-  CHECK_MESSAGE(errors(2).find("origin: required field is missing") != std::string::npos, errors(2));
+  CHECK_MESSAGE(errors(2).find("E0004 missing shipment field: origin") != std::string::npos, errors(2));
   lode_batch_free(b);
 }
 

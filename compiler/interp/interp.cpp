@@ -734,15 +734,19 @@ bool Frame::runOriginRules() {
 }
 
 void Frame::run() {
-  const rt::FieldValue& dateField = r_.values[ir::kFieldDate];
-  const rt::FieldValue& originField = r_.values[ir::kFieldOrigin];
-  if (!dateField.present || !originField.present) {
-    out_.errors.push_back({ErrCode::MissingField, 0, !dateField.present ? "date" : "origin"});
-    return;
+  // The readers reject a row without a required field, but a record built otherwise (the C ABI's
+  // setters, an embedder's own) may lack one: each missing one is an error and nothing is priced,
+  // since a zero quantity or value would price as if it were an answer.
+  bool missing = false;
+  for (uint32_t f : tables_.required) {
+    if (r_.values[f].present) [[likely]] continue;
+    out_.errors.push_back({ErrCode::MissingField, 0, p_.shipment.fields[f].name});
+    missing = true;
   }
-  date_ = int32_t(dateField.i);
+  if (missing) return;
+  date_ = int32_t(r_.values[ir::kFieldDate].i);
   date = date_;
-  origin = originField.i;
+  origin = r_.values[ir::kFieldOrigin].i;
   out_.declaredOrigin = origin;
   out_.origin = origin;
   if (date_ < p_.inForce || date_ > p_.expiry) {
@@ -787,6 +791,8 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
   tables_.compiledSlots = compiled ? compiled->maxSlots() : 0;
   tables_.originReaders = ir::originReaders(p);
   tables_.portionReaders = ir::portionReaders(p);
+  for (uint32_t f = 0; f < p.shipment.fields.size(); ++f)
+    if (p.shipment.fields[f].required) tables_.required.push_back(f);
   tables_.hsRanges.reserve(p.strLists.size());
   for (const auto& list : p.strLists) {
     tables_.hsRanges.emplace_back();
