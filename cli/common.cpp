@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "compiler/report/report.h"
+#include "runtime/csv.h"
 #include "runtime/market.h"
 #include "runtime/registry.h"
 
@@ -36,10 +37,8 @@ jit::CompileOptions EngineOptions::compileOptions() const {
 }
 
 bool readable(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) return false;
-  std::ifstream f(path, std::ios::binary);
-  return static_cast<bool>(f);
+  std::ifstream f;
+  return rt::openDataFile(f, path);
 }
 
 std::string fileStem(const std::string& path) { return std::filesystem::path(path).stem().string(); }
@@ -86,8 +85,8 @@ void RowErrorPrinter::finish() {
 
 void loadMarket(const ir::Program& p, testing::InputSet& in, const std::string& path, RowErrorPrinter& out,
                 size_t& rowErrors) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UsageError(fmt::format("cannot read market file '{}'", path));
+  std::ifstream f;
+  if (!rt::openDataFile(f, path)) throw UsageError(fmt::format("cannot read market file '{}'", path));
   std::unordered_map<std::string, rt::Unit> units;
   for (const ir::Series& s : p.series) units.emplace(s.key, s.unit);
   uint64_t skippedBefore = in.market().skippedRows();
@@ -137,8 +136,8 @@ void loadRegistries(const ir::Program& p, testing::InputSet& in, const std::vect
       throw UsageError(fmt::format("--registry {}: the agreement declares no registry '{}' (declared: {}); "
                                    "use NAME=FILE",
                                    spec, name, declared()));
-    std::ifstream f(path, std::ios::binary);
-    if (!f) throw UsageError(fmt::format("cannot read registry file '{}'", path));
+    std::ifstream f;
+    if (!rt::openDataFile(f, path)) throw UsageError(fmt::format("cannot read registry file '{}'", path));
     const ir::Registry& reg = p.registries[static_cast<size_t>(r)];
     std::vector<rt::RowError> errs;
     if (reg.ownership) {
@@ -158,9 +157,9 @@ void loadRegistries(const ir::Program& p, testing::InputSet& in, const std::vect
 }
 
 void loadQuotas(testing::InputSet& in, const std::string& path, RowErrorPrinter& out, size_t& rowErrors) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UsageError(fmt::format("cannot read quota state '{}'", path));
-  for (const rt::RowError& e : in.quotas().loadCsv(f, path)) {
+  std::ifstream f;
+  if (!rt::openDataFile(f, path)) throw UsageError(fmt::format("cannot read quota state '{}'", path));
+  for (const rt::RowError& e : in.loadQuotaState(f, path)) {
     out.print(e);
     ++rowErrors;
   }

@@ -1,6 +1,15 @@
 #include "runtime/csv.h"
 
+#include <filesystem>
+
 namespace lode::rt {
+
+bool openDataFile(std::ifstream& f, const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return false;
+  f.open(path, std::ios::binary);
+  return static_cast<bool>(f);
+}
 
 CsvReader::CsvReader(std::istream& in, std::string file) : buf_(in.rdbuf()), file_(std::move(file)) {}
 

@@ -8,6 +8,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <fstream>
 #include <istream>
 #include <string>
 #include <vector>
@@ -15,6 +16,10 @@
 #include "runtime/record.h"
 
 namespace lode::rt {
+
+// Opens a data file for reading. False when it cannot be read or is a directory (which an ifstream
+// opens, and whose first read then throws instead of saying what is wrong).
+bool openDataFile(std::ifstream& f, const std::string& path);
 
 class CsvReader {
  public:

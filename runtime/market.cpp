@@ -4,6 +4,7 @@
 #include <fstream>
 #include <numeric>
 
+#include "runtime/csv.h"
 #include "runtime/date.h"
 #include "runtime/decimal.h"
 #include "runtime/shipment_reader.h"
@@ -96,8 +97,8 @@ std::vector<RowError> MarketData::loadCsv(std::istream& in, const std::string& f
 
 std::vector<RowError> MarketData::loadCsvFile(const std::string& path,
                                               const std::unordered_map<std::string, Unit>& units) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
+  std::ifstream in;
+  if (!openDataFile(in, path)) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
   return loadCsv(in, path, units);
 }
 

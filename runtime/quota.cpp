@@ -37,20 +37,32 @@ void QuotaLedger::set(const std::string& name, int32_t period, const std::string
   used_[Key{name, period, key}] = qty;
 }
 
-std::vector<RowError> QuotaLedger::loadCsv(std::istream& in, const std::string& fileName) {
+std::vector<RowError> QuotaLedger::loadCsv(std::istream& in, const std::string& fileName, const RowCheck& check) {
   Schema s;
   FieldSpec f;
   f.name = "quota"; f.kind = FieldKind::Text; f.required = true; s.add(f);
   f.name = "period"; f.kind = FieldKind::Date; f.required = false; s.add(f);
   f.name = "key"; f.kind = FieldKind::Text; f.required = false; s.add(f);
   f.name = "used"; f.kind = FieldKind::Decimal; f.required = true; f.unit = *unitAtom("t"); s.add(f);
+  std::map<Key, uint64_t> rowOf;  // the balances this file has set, and the row that did
   return readTableCsv(in, fileName, s, ReaderOptions{}, "quota state", [&](Record& rec, std::vector<RowError>& errs) {
     if (rec.values[3].i < 0) {
       errs.push_back({fileName, rec.row, "used", ErrCode::OutOfRange, "a used quantity cannot be negative"});
       return;
     }
     int32_t period = rec.values[1].present ? int32_t(rec.values[1].i) : INT32_MIN;
-    set(rec.values[0].s, period, rec.values[2].present ? rec.values[2].s : std::string(), rec.values[3].i);
+    Key key{rec.values[0].s, period, rec.values[2].present ? rec.values[2].s : std::string()};
+    std::string field;
+    if (std::string why = check ? check(std::get<0>(key), period, std::get<2>(key), field) : std::string(); !why.empty()) {
+      errs.push_back({fileName, rec.row, field, ErrCode::InvalidValue, why});
+      return;
+    }
+    if (auto [at, fresh] = rowOf.try_emplace(key, rec.row); !fresh) {
+      errs.push_back({fileName, rec.row, "quota", ErrCode::InvalidValue,
+                      "a second row for the balance of row " + std::to_string(at->second) + " (one row per quota, period and key)"});
+      return;
+    }
+    used_[key] = rec.values[3].i;
   });
 }
 

@@ -4,6 +4,7 @@
 // (first come, first served). Quantities are raw decimals in tonnes.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <ostream>
@@ -27,9 +28,13 @@ class QuotaLedger {
   bool add(const std::string& name, int32_t period, const std::string& key, int64_t qty);
   void set(const std::string& name, int32_t period, const std::string& key, int64_t qty);
 
+  // Whether a row names a balance the agreement can have: "" when it does, else the reason, with the
+  // field it is about in `field` (the ledger itself knows no agreement).
+  using RowCheck = std::function<std::string(const std::string& quota, int32_t period, const std::string& key, std::string& field)>;
   // CSV with header quota,period,key,used: period = first day of the period (empty for the whole
-  // term), used with its mass unit ("1990 t"; kg and lb convert). Bad rows are reported and skipped.
-  std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName);
+  // term), used with its mass unit ("1990 t"; kg and lb convert). Bad rows are reported and skipped:
+  // those `check` refuses and a second row for the same balance.
+  std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName, const RowCheck& check = {});
   void writeCsv(std::ostream& out) const;
   size_t size() const { return used_.size(); }
 

@@ -71,3 +71,24 @@ TEST_CASE("a quota state file without a used column is rejected") {
   CHECK(errs[0].field == "used");
   CHECK(l.size() == 0);
 }
+
+TEST_CASE("quota state rows the caller's check refuses, and a second row for one balance, are reported and skipped") {
+  std::istringstream in(
+      "quota,period,key,used\n"
+      "co_trq,2028-01-01,,1990 t\n"
+      "co_trqq,2028-01-01,,5 t\n"     // refused by the check
+      "co_trq,2028-01-01,,10 t\n");   // the balance of row 1 again
+  QuotaLedger l;
+  auto errs = l.loadCsv(in, "q.csv", [](const std::string& quota, int32_t, const std::string&, std::string& field) {
+    field = "quota";
+    return quota == "co_trq" ? std::string() : "the agreement has no quota '" + quota + "'";
+  });
+  REQUIRE(errs.size() == 2);
+  CHECK(errs[0].row == 2);
+  CHECK(errs[0].field == "quota");
+  CHECK(errs[0].message.find("co_trqq") != std::string::npos);
+  CHECK(errs[1].row == 3);
+  CHECK(errs[1].message.find("row 1") != std::string::npos);
+  CHECK(l.size() == 1);
+  CHECK(l.used("co_trq", day(2028, 1, 1), "") == decParse("1990").raw);  // the first row stands
+}

@@ -4,6 +4,7 @@
 #include <climits>
 #include <fstream>
 
+#include "runtime/csv.h"
 #include "runtime/date.h"
 #include "runtime/decimal.h"
 #include "runtime/shipment_reader.h"
@@ -105,8 +106,8 @@ std::vector<RowError> RegistryTable::loadCsv(std::istream& in, const std::string
 }
 
 std::vector<RowError> RegistryTable::loadCsvFile(const std::string& path, const std::vector<std::string>* countries) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
+  std::ifstream in;
+  if (!openDataFile(in, path)) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
   return loadCsv(in, path, countries);
 }
 
@@ -156,8 +157,8 @@ std::vector<RowError> OwnershipGraph::loadCsv(std::istream& in, const std::strin
 }
 
 std::vector<RowError> OwnershipGraph::loadCsvFile(const std::string& path, const std::vector<std::string>* countries) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
+  std::ifstream in;
+  if (!openDataFile(in, path)) return {{path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"}};
   return loadCsv(in, path, countries);
 }
 

@@ -122,8 +122,8 @@ RecordReader::RecordReader(const Schema& schema, ReaderOptions opts) : schema_(s
 RecordReader::~RecordReader() = default;
 
 bool RecordReader::open(const std::string& path, RecordFormat fmt, RowError& err) {
-  auto f = std::make_unique<std::ifstream>(path, std::ios::binary);
-  if (!*f) {
+  auto f = std::make_unique<std::ifstream>();
+  if (!openDataFile(*f, path)) {
     err = {path, 0, "", ErrCode::InvalidValue, "cannot open '" + path + "'"};
     return false;
   }

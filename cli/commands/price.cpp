@@ -94,6 +94,15 @@ int runPrice(const PriceOptions& o) {
     if (!reader.open(o.shipments, inFmt, err)) throw UsageError(fmt::format("cannot read shipments file '{}'", o.shipments));
   }
 
+  // The new quota state is written beside its destination and renamed over it at the end, so a run
+  // that fails halfway leaves the old state whole (it may be the --quotas file itself); opened now so
+  // that an unwritable place fails before anything is priced.
+  std::string quotasPartial = o.quotasOut.empty() ? std::string() : o.quotasOut + ".partial";
+  std::ofstream quotasFile;
+  if (!quotasPartial.empty()) {
+    quotasFile.open(quotasPartial, std::ios::binary | std::ios::trunc);
+    if (!quotasFile) throw UsageError(fmt::format("cannot write quota state '{}'", o.quotasOut));
+  }
   Output out;
   if (!o.out.empty()) {
     out.f = std::fopen(o.out.c_str(), "wb");
@@ -164,10 +173,12 @@ int runPrice(const PriceOptions& o) {
   errors.finish();
 
   bool writeFailed = std::fflush(out.f) != 0 || std::ferror(out.f);
-  if (!o.quotasOut.empty()) {
-    std::ofstream qf(o.quotasOut, std::ios::binary);
-    inputs.quotas().writeCsv(qf);
-    writeFailed |= !qf.good();
+  bool quotasFailed = false;
+  if (!quotasPartial.empty()) {
+    inputs.quotas().writeCsv(quotasFile);
+    quotasFile.close();
+    quotasFailed = !quotasFile || std::rename(quotasPartial.c_str(), o.quotasOut.c_str()) != 0;
+    if (quotasFailed) std::remove(quotasPartial.c_str());
   }
   if (out.owned) {
     writeFailed |= std::fclose(out.f) != 0;
@@ -180,11 +191,10 @@ int runPrice(const PriceOptions& o) {
   if (secs > 0 && rows > 0) std::fprintf(stderr, " (%.0f rows/s)", rows / secs);
   std::fputc('\n', stderr);
   if (inputErrors > 0)
-    std::fprintf(stderr, "%zu %s in market or registry files\n", inputErrors, inputErrors == 1 ? "error" : "errors");
-  if (writeFailed) {
-    std::fprintf(stderr, "lode: writing %s failed\n", o.out.empty() ? "stdout" : o.out.c_str());
-    return kExitUsage;
-  }
+    std::fprintf(stderr, "%zu %s in market, registry or quota state files\n", inputErrors, inputErrors == 1 ? "error" : "errors");
+  if (writeFailed) std::fprintf(stderr, "lode: writing %s failed\n", o.out.empty() ? "stdout" : o.out.c_str());
+  if (quotasFailed) std::fprintf(stderr, "lode: writing quota state %s failed; it is unchanged\n", o.quotasOut.c_str());
+  if (writeFailed || quotasFailed) return kExitUsage;
   return badRows > 0 || inputErrors > 0 ? kExitFindings : kExitOk;
 }
 

@@ -28,6 +28,7 @@
 #include "compiler/interp/interp.h"
 #include "compiler/report/report.h"
 #include "compiler/testing/example_runner.h"
+#include "runtime/csv.h"
 #include "runtime/date.h"
 #include "runtime/decimal.h"
 #include "runtime/market.h"
@@ -295,8 +296,8 @@ void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, r
 
 lode_status loadWith(lode_inputs* in, const char* path, char* msg, size_t cap,
                      const std::function<std::vector<rt::RowError>(std::istream&)>& load) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  std::ifstream f;
+  if (!rt::openDataFile(f, path)) {
     copyOut(fmt::format("cannot read '{}'", path), msg, cap);
     return LODE_ERR_IO;
   }
@@ -351,8 +352,8 @@ lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lod
       [&] {
         CompileOptions opts;
         if (stdlib_dir) opts.stdlibDir = stdlib_dir;
-        std::ifstream probe(path, std::ios::binary);
-        if (!probe) {
+        std::ifstream probe;
+        if (!rt::openDataFile(probe, path)) {
           copyOut(fmt::format("cannot read '{}'", path), diag, diag_cap);
           return LODE_ERR_IO;
         }
@@ -505,7 +506,7 @@ lode_status lode_inputs_load_quotas(lode_inputs* in, const char* path, char* msg
   return guarded(
       [&] {
         std::lock_guard<std::mutex> lock(in->quotaLock);
-        return loadWith(in, path, msg, msg_cap, [&](std::istream& f) { return in->set.quotas().loadCsv(f, path); });
+        return loadWith(in, path, msg, msg_cap, [&](std::istream& f) { return in->set.loadQuotaState(f, path); });
       },
       msg, msg_cap);
 }

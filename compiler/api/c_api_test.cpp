@@ -782,6 +782,21 @@ TEST_CASE("C ABI: an agreement with quotas is priced in row order whatever the t
     REQUIRE(lode_inputs_load_quotas(in, (e3 + "/quota_state.csv").c_str(), nullptr, 0) == LODE_OK);
     return in;
   };
+  {  // Quota state rows are checked against the agreement's quotas: the bad ones are skipped, said.
+    lode_inputs* in = inputs();
+    std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_quota_rows_" +
+                       std::to_string(std::random_device{}()) + ".csv";
+    std::ofstream(path) << "quota,period,key,used\nco_trq,2028-06-01,,5 t\nco_trqq,2028-01-01,,5 t\nco_trq,2029-01-01,,7 t\n";
+    char msg[1024] = {};
+    CHECK(lode_inputs_load_quotas(in, path.c_str(), msg, sizeof msg) == LODE_ERR_DATA);
+    CHECK_MESSAGE(std::string(msg).find("not the first day of a period") != std::string::npos, msg);
+    CHECK_MESSAGE(std::string(msg).find("no quota 'co_trqq'") != std::string::npos, msg);
+    // A directory is a file that cannot be read, not an internal error.
+    CHECK(lode_inputs_load_quotas(in, "/", msg, sizeof msg) == LODE_ERR_IO);
+    CHECK(lode_inputs_load_market(in, "/", msg, sizeof msg) == LODE_ERR_IO);
+    std::remove(path.c_str());
+    lode_inputs_free(in);
+  }
   // The sample declarations repeated: the quota fills up part way, so the order matters.
   std::vector<std::string> header;
   std::vector<std::vector<std::string>> lines;

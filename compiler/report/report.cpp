@@ -238,7 +238,7 @@ std::string formatMoneyUnit(const ir::Program& p, int64_t raw) {
 }
 
 std::string clausePosition(const ir::Program& p, const SourceManager& sm, uint32_t pos) {
-  if (pos >= p.positions.size()) return {};
+  if (pos == 0 || pos >= p.positions.size()) return {};  // 0: no clause (a missing field, the term)
   const SourceRange& r = p.positions[pos];
   if (r.file >= sm.size()) return {};
   LineCol lc = sm.lineCol(r.file, r.begin);

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "compiler/report/report.h"
+#include "runtime/date.h"
 #include "runtime/errors.h"
 
 namespace lode::testing {
@@ -226,7 +227,7 @@ class Checker {
 
 // ---- InputSet -------------------------------------------------------------------------------------
 
-InputSet::InputSet(const ir::Program& p) {
+InputSet::InputSet(const ir::Program& p) : p_(p) {
   // Bound once: evaluations find a series by its handle, not its name.
   for (const ir::Series& s : p.series) seriesHandles_.push_back(market_.declare(s.key));
   tables_.resize(p.registries.size());
@@ -235,6 +236,43 @@ InputSet::InputSet(const ir::Program& p) {
     if (!reg.ownership && !reg.columns.fields.empty())
       tables_[r] = std::make_unique<rt::RegistryTable>(reg.name, reg.columns, 0);  // key column is first
   }
+}
+
+// A quota state row names a balance this agreement can have: one of its quotas, the first day of one
+// of that quota's periods (none for the whole term), and a key exactly when the quota has `per` (a
+// known country or enumeration value for those keys). Anything else could never be drawn on, and
+// the shipments would silently get the whole balance.
+std::string quotaRowProblem(const ir::Program& p, const std::string& name, int32_t period, const std::string& key,
+                            std::string& field) {
+  auto q = std::find_if(p.quotas.begin(), p.quotas.end(), [&](const ir::Quota& x) { return x.name == name; });
+  field = "quota";
+  if (q == p.quotas.end()) return fmt::format("the agreement has no quota '{}'", name);
+  field = "period";
+  if (q->period == ir::QuotaPeriod::Whole) {
+    if (period != INT32_MIN) return fmt::format("quota '{}' has one balance for the whole term: the period is empty", name);
+  } else if (period == INT32_MIN) {
+    return fmt::format("quota '{}' has a balance per period: the period is its first day", name);
+  } else if (int32_t start = rt::quotaPeriodStart(q->period, period); start != period) {
+    return fmt::format("{} is not the first day of a period of quota '{}' (its period starts {})", rt::dateFormat(period),
+                       name, rt::dateFormat(start));
+  }
+  field = "key";
+  if (q->key < 0)
+    return key.empty() ? std::string() : fmt::format("quota '{}' has no `per`: the key is empty", name);
+  if (q->keyKind == 1 && std::find(p.countries.begin(), p.countries.end(), key) == p.countries.end())
+    return fmt::format("'{}' is not a known country (quota '{}' has a balance per country)", key, name);
+  if (q->keyKind == 2) {
+    const auto& [enumName, values] = p.enums[size_t(q->keyEnum)];
+    if (std::find(values.begin(), values.end(), key) == values.end())
+      return fmt::format("'{}' is not a value of {} (quota '{}' has a balance per value)", key, enumName, name);
+  }
+  return {};
+}
+
+std::vector<rt::RowError> InputSet::loadQuotaState(std::istream& in, const std::string& fileName) {
+  return quotas_.loadCsv(in, fileName, [this](const std::string& name, int32_t period, const std::string& key, std::string& field) {
+    return quotaRowProblem(p_, name, period, key, field);
+  });
 }
 
 const interp::Inputs& InputSet::inputs() {

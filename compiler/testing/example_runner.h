@@ -3,6 +3,7 @@
 // the JIT are checked by the same runner against the same expectations.
 #pragma once
 #include <functional>
+#include <istream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,11 +52,14 @@ class InputSet {
   rt::MarketData& market() { return market_; }
   rt::OwnershipGraph& ownership() { return ownership_; }
   rt::QuotaLedger& quotas() { return quotas_; }
+  // Quota state (QuotaLedger::loadCsv) whose rows are checked against the agreement's quotas.
+  std::vector<rt::RowError> loadQuotaState(std::istream& in, const std::string& fileName);
   // Null for ownership registries (they all use ownership()).
   rt::RegistryTable* table(size_t registry) { return registry < tables_.size() ? tables_[registry].get() : nullptr; }
   const interp::Inputs& inputs();
 
  private:
+  const ir::Program& p_;
   rt::MarketData market_;
   std::vector<int> seriesHandles_;  // per Program::series, from market_.declare
   rt::OwnershipGraph ownership_;
