@@ -172,7 +172,8 @@ lode_status lode_result_line(const lode_result* r, size_t i, const char** measur
 size_t lode_result_error_count(const lode_result* r);
 /* Error i: its code ("E0003") and message. */
 lode_status lode_result_error(const lode_result* r, size_t i, const char** code, const char** message);
-/* The whole assessment as one JSON line (the `lode price` format). */
+/* The whole assessment as one JSON line (the `lode price` format): "row" is the batch row (1-based),
+   null for a shipment priced alone with lode_price; "id" is the shipment's id field, if set. */
 lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t* needed);
 
 /* ---- batches (columnar) ---------------------------------------------------------------------- */

@@ -409,6 +409,14 @@ void scanChunk(const lode_batch* b, RowScratch& s, size_t from, size_t to) {
   }
 }
 
+// Row i's id for its result (lode_result_json), from the id column: the record holds only the fields
+// evaluation reads.
+void rowId(const lode_batch* b, size_t i, lode_result& r) {
+  const Column& col = b->columns[ir::kFieldId];
+  if (col.form == Column::Form::Text) r.id.assign(col.text(i));
+  else r.id.clear();
+}
+
 // Prices row i of the chunk scanChunk marked it clean in: its cells go into the record as they are, those
 // of fields evaluation does not read not at all (scanChunk checked them).
 bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size_t r) {
@@ -416,6 +424,7 @@ bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size
   lode_result& res = b->results[i];
   res.a = b->a;
   res.as.clear();
+  res.row = i + 1;
   s.rec.row = i + 1;
   for (const RowScratch::TypedCopy& c : s.typedCopies) {
     if (c.present && !c.present[i]) {
@@ -459,6 +468,7 @@ bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size
       v.s.assign(text.data(), text.size());
     }
   }
+  rowId(b, i, res);
   evaluate(b->a, in, s.rec, res.as);
   return res.as.ok();
 }
@@ -472,6 +482,7 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
   lode_result& r = b->results[i];
   r.a = b->a;
   r.as.clear();
+  r.row = i + 1;
   rt::Record& rec = s.rec;
   rec.row = i + 1;
   std::fill(s.hsHeld.begin(), s.hsHeld.end(), RowScratch::MemoRef{});  // HS texts are written below
@@ -526,6 +537,7 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
   for (uint32_t f : b->required)
     if (s.state[f] == RowScratch::Absent)
       r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name});  // as the evaluation says it
+  rowId(b, i, r);
   if (!r.as.errors.empty()) return false;
   evaluate(b->a, in, rec, r.as);
   return r.as.ok();

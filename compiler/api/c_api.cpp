@@ -314,6 +314,12 @@ void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f) {
   v.s.clear();
 }
 
+void setId(lode_result& r, const rt::Record& rec) {
+  const rt::FieldValue& id = rec.values[ir::kFieldId];
+  if (id.present) r.id.assign(id.s);
+  else r.id.clear();
+}
+
 bool validField(const lode_agreement* a, int32_t field) {
   return field >= 0 && static_cast<size_t>(field) < a->p().shipment.fields.size();
 }
@@ -652,6 +658,8 @@ lode_status lode_price(const lode_agreement* a, lode_inputs* in, const lode_ship
   if (in->a != a || s->a != a) return LODE_ERR_ARGUMENT;  // inputs and shipment of another agreement
   return guarded([&] {
     r->a = a;
+    r->row = 0;
+    setId(*r, s->rec);
     evaluate(a, in, s->rec, r->as);  // defaults are already in the record
     return LODE_OK;
   });
@@ -712,7 +720,7 @@ lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t
   if (!live(r, kResult)) return LODE_ERR_HANDLE;
   if (!r->a) return LODE_ERR_ARGUMENT;
   return guarded([&] {
-    return copySized(report::assessmentJson(r->a->p(), r->a->c->sm, r->as, 0, ""), buf, cap, needed);
+    return copySized(report::assessmentJson(r->a->p(), r->a->c->sm, r->as, r->row, r->id), buf, cap, needed);
   });
 }
 

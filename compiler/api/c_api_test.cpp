@@ -57,6 +57,16 @@ struct E1 {
   }
 };
 
+// A result's JSON (lode_result_json) as a string.
+std::string json(const lode_result* r) {
+  size_t needed = 0;
+  lode_result_json(r, nullptr, 0, &needed);
+  std::string s(needed, '\0');
+  if (lode_result_json(r, s.data(), s.size(), &needed) != LODE_OK) return "no json";
+  s.resize(needed - 1);
+  return s;
+}
+
 }  // namespace
 
 TEST_CASE("C ABI: price one shipment and read its lines, total and JSON") {
@@ -67,6 +77,7 @@ TEST_CASE("C ABI: price one shipment and read its lines, total and JSON") {
   REQUIRE(lode_shipment_new(e.a, &s) == LODE_OK);
   REQUIRE(lode_result_new(&r) == LODE_OK);
   REQUIRE(e.fillT2(s));
+  REQUIRE(lode_shipment_set(s, lode_field(e.a, "id"), "E1-T2", nullptr, 0) == LODE_OK);
   REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
   CHECK(lode_result_ok(r) == 1);
   char total[32];
@@ -88,6 +99,7 @@ TEST_CASE("C ABI: price one shipment and read its lines, total and JSON") {
   std::vector<char> json(needed);
   CHECK(lode_result_json(r, json.data(), json.size(), &needed) == LODE_OK);
   CHECK(std::string(json.data()).find("\"total\":\"35000.00\"") != std::string::npos);
+  CHECK(std::string(json.data()).rfind("{\"row\":null,\"id\":\"E1-T2\",", 0) == 0);  // not a row of a file
   lode_result_free(r);
   lode_shipment_free(s);
 }
@@ -225,6 +237,13 @@ TEST_CASE("C ABI: a columnar batch reports bad cells per row and prices the rest
   CHECK(lode_result_ok(lode_batch_result(b, 2)) == 0);
   CHECK(lode_result_error_count(lode_batch_result(b, 2)) == 1);
   CHECK(lode_batch_result(b, 3) == nullptr);
+  // A result's JSON names its row and the row's id (a column no clause reads), priced or not.
+  const char* ids[] = {"D-1", "", "D-3"};
+  REQUIRE(lode_batch_set_column(b, lode_field(e.a, "id"), ids, 3) == LODE_OK);
+  REQUIRE(lode_batch_price(b, e.in, &priced) == LODE_OK);
+  CHECK(json(lode_batch_result(b, 0)).rfind("{\"row\":1,\"id\":\"D-1\",", 0) == 0);
+  CHECK(json(lode_batch_result(b, 1)).rfind("{\"row\":2,\"id\":null,", 0) == 0);
+  CHECK(json(lode_batch_result(b, 2)).rfind("{\"row\":3,\"id\":\"D-3\",", 0) == 0);
   lode_batch_free(b);
 }
 
@@ -400,19 +419,13 @@ int32_t enumIndex(lode_agreement* a, int32_t field, const std::string& name) {
   }
 }
 
-std::string json(const lode_result* r) {
-  size_t needed = 0;
-  lode_result_json(r, nullptr, 0, &needed);
-  std::string s(needed, '\0');
-  if (lode_result_json(r, s.data(), s.size(), &needed) != LODE_OK) return "no json";
-  s.resize(needed - 1);
-  return s;
-}
 
 // A comparable digest of a result: ok, total, lines, error codes (messages may say the value in the
 // form it was given).
 std::string digest(const lode_result* r) {
-  std::string s = lode_result_ok(r) ? "ok " + json(r) : "errors";
+  // From "origin" on: the row and id say where the shipment came from, not what it costs.
+  std::string j = json(r);
+  std::string s = lode_result_ok(r) ? "ok " + j.substr(std::min(j.size(), j.find("\"origin\""))) : "errors";
   for (size_t i = 0; i < lode_result_error_count(r); ++i) {
     const char *code = nullptr, *message = nullptr;
     lode_result_error(r, i, &code, &message);

@@ -81,6 +81,8 @@ struct lode_result {
   uint32_t magic = lode::capi::kResult;
   const lode_agreement* a = nullptr;  // the agreement that produced it (names of measures)
   lode::rt::Assessment as;
+  uint64_t row = 0;                   // the batch row (1-based), 0 for a shipment priced alone
+  std::string id;                     // the shipment's id, if it had one (lode_result_json)
   std::string text;                   // storage for texts handed out
   std::vector<std::string> texts;
 };
@@ -125,5 +127,7 @@ bool typedCode(const lode_agreement& a, size_t f, lode_code code, int64_t v, rt:
 void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
 // Evaluates and commits the quota part under the inputs' lock when the agreement has quotas.
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out);
+// The shipment's id (or none) kept in the result for lode_result_json.
+void setId(lode_result& r, const rt::Record& rec);
 
 }  // namespace lode::capi

@@ -279,7 +279,8 @@ std::string rowErrorText(const rt::RowError& e) {
 
 void appendAssessmentJson(std::string& out, const ir::Program& p, const SourceManager& sm, const rt::Assessment& a,
                           uint64_t row, std::string_view id) {
-  out += fmt::format("{{\"row\":{},\"id\":", row);
+  // Row 0: a shipment that is not a row of a file (one priced through the C ABI).
+  out += row > 0 ? fmt::format("{{\"row\":{},\"id\":", row) : std::string("{\"row\":null,\"id\":");
   appendJsonStringOrNull(out, id);
   out += ",\"origin\":";
   appendJsonStringOrNull(out, countryOrEmpty(a.origin));
