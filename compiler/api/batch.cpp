@@ -409,13 +409,17 @@ void scanChunk(const lode_batch* b, RowScratch& s, size_t from, size_t to) {
   }
 }
 
-// Row i's id for its result (lode_result_json), from the id column: the record holds only the fields
-// evaluation reads.
-void rowId(const lode_batch* b, size_t i, lode_result& r) {
+}  // namespace
+
+// A batch result's id is read from the id column when its JSON is asked for: copying it into every
+// result cost 4 % of a row, for output most callers never ask for.
+std::string_view lode::capi::batchRowId(const lode_batch* b, uint64_t row) {
   const Column& col = b->columns[ir::kFieldId];
-  if (col.form == Column::Form::Text) r.id.assign(col.text(i));
-  else r.id.clear();
+  return col.form == Column::Form::Text && row >= 1 && row <= b->n ? col.text(size_t(row - 1)) : std::string_view();
 }
+
+namespace {
+
 
 // Prices row i of the chunk scanChunk marked it clean in: its cells go into the record as they are, those
 // of fields evaluation does not read not at all (scanChunk checked them).
@@ -425,6 +429,7 @@ bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size
   res.a = b->a;
   res.as.clear();
   res.row = i + 1;
+  res.batch = b;
   s.rec.row = i + 1;
   for (const RowScratch::TypedCopy& c : s.typedCopies) {
     if (c.present && !c.present[i]) {
@@ -468,7 +473,6 @@ bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size
       v.s.assign(text.data(), text.size());
     }
   }
-  rowId(b, i, res);
   evaluate(b->a, in, s.rec, res.as);
   return res.as.ok();
 }
@@ -483,6 +487,7 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
   r.a = b->a;
   r.as.clear();
   r.row = i + 1;
+  r.batch = b;
   rt::Record& rec = s.rec;
   rec.row = i + 1;
   std::fill(s.hsHeld.begin(), s.hsHeld.end(), RowScratch::MemoRef{});  // HS texts are written below
@@ -537,7 +542,6 @@ bool priceRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i) {
   for (uint32_t f : b->required)
     if (s.state[f] == RowScratch::Absent)
       r.as.errors.push_back({rt::ErrCode::MissingField, 0, p.shipment.fields[f].name});  // as the evaluation says it
-  rowId(b, i, r);
   if (!r.as.errors.empty()) return false;
   evaluate(b->a, in, rec, r.as);
   return r.as.ok();

@@ -659,6 +659,7 @@ lode_status lode_price(const lode_agreement* a, lode_inputs* in, const lode_ship
   return guarded([&] {
     r->a = a;
     r->row = 0;
+    r->batch = nullptr;
     setId(*r, s->rec);
     evaluate(a, in, s->rec, r->as);  // defaults are already in the record
     return LODE_OK;
@@ -720,7 +721,7 @@ lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t
   if (!live(r, kResult)) return LODE_ERR_HANDLE;
   if (!r->a) return LODE_ERR_ARGUMENT;
   return guarded([&] {
-    return copySized(report::assessmentJson(r->a->p(), r->a->c->sm, r->as, r->row, r->id), buf, cap, needed);
+    return copySized(report::assessmentJson(r->a->p(), r->a->c->sm, r->as, r->row, r->batch ? batchRowId(r->batch, r->row) : std::string_view(r->id)), buf, cap, needed);
   });
 }
 

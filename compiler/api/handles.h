@@ -83,6 +83,7 @@ struct lode_result {
   lode::rt::Assessment as;
   uint64_t row = 0;                   // the batch row (1-based), 0 for a shipment priced alone
   std::string id;                     // the shipment's id, if it had one (lode_result_json)
+  const lode_batch* batch = nullptr;  // a batch result: its id is the batch's id cell of its row
   std::string text;                   // storage for texts handed out
   std::vector<std::string> texts;
 };
@@ -129,5 +130,7 @@ void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out);
 // The shipment's id (or none) kept in the result for lode_result_json.
 void setId(lode_result& r, const rt::Record& rec);
+// Row `row` (1-based) of a batch's id column, or "" (batch.cpp).
+std::string_view batchRowId(const lode_batch* b, uint64_t row);
 
 }  // namespace lode::capi

@@ -54,6 +54,7 @@ class Interpreter {
     ir::OriginReaders originReaders;  // scopes answered before the origin is settled, values to redo
     std::vector<uint32_t> portionReaders;  // values to redo for each quota part, and after
     std::vector<uint32_t> required;        // the shipment fields every evaluation needs
+    bool requiredAreStandard = false;      // exactly date, hs, origin, quantity and value
   };
 
  private:
