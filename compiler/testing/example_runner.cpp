@@ -238,6 +238,8 @@ InputSet::InputSet(const ir::Program& p) : p_(p) {
   }
 }
 
+namespace {
+
 // A quota state row names a balance this agreement can have: one of its quotas, the first day of one
 // of that quota's periods (none for the whole term), and a key exactly when the quota has `per` (a
 // known country or enumeration value for those keys). Anything else could never be drawn on, and
@@ -268,6 +270,8 @@ std::string quotaRowProblem(const ir::Program& p, const std::string& name, int32
   }
   return {};
 }
+
+}  // namespace
 
 std::vector<rt::RowError> InputSet::loadQuotaState(std::istream& in, const std::string& fileName) {
   return quotas_.loadCsv(in, fileName, [this](const std::string& name, int32_t period, const std::string& key, std::string& field) {
