@@ -785,7 +785,11 @@ void Frame::run() {
       return;
     }
   }
-  if (p_.rounding.declared && !p_.rounding.perLine) rt::decRound(total, p_.rounding.quantum, p_.rounding.mode, &total);
+  if (p_.rounding.declared && !p_.rounding.perLine &&
+      rt::decRound(total, p_.rounding.quantum, p_.rounding.mode, &total) != ErrCode::Ok) {
+    out_.errors.push_back({ErrCode::Overflow, p_.rounding.pos, "total"});
+    return;
+  }
   out_.total = total;
 }
 

@@ -165,7 +165,13 @@ struct Classification {
 
 struct Block { std::string kind, label; std::vector<int> measures; };
 
-struct Rounding { rt::RoundingMode mode = rt::RoundingMode::HalfEven; int64_t quantum = 10000; bool perLine = true; bool declared = false; };
+struct Rounding {
+  rt::RoundingMode mode = rt::RoundingMode::HalfEven;
+  int64_t quantum = 10000;
+  bool perLine = true;
+  bool declared = false;
+  uint32_t pos = 0;  // the header's rounding clause: where an overflow of the rounded total points
+};
 
 // An inline example, lowered: its inputs as typed records, its expectations as values.
 struct Expectation {

@@ -105,6 +105,7 @@ void Checker::checkHeader(bool requireHeader) {
     const auto& r = *h.rounding;
     ir::Rounding ro;
     ro.declared = true;
+    ro.pos = pos(r.range);
     if (r.mode == "half_even") ro.mode = rt::RoundingMode::HalfEven;
     else if (r.mode == "half_up") ro.mode = rt::RoundingMode::HalfUp;
     else if (r.mode == "down") ro.mode = rt::RoundingMode::Down;
