@@ -52,7 +52,9 @@ class Checker {
 
   void compare(const rt::Assessment& a) {
     std::set<uint32_t> expectedMeasures;  // measures named by a Line or NoLine expectation
-    std::set<std::string> expectedKinds, expectedFlags, expectedErrors;
+    std::set<std::string> expectedFlags, expectedErrors;
+    // Outcomes asked for: (kind, reason); an empty reason accepts any outcome of the kind.
+    std::set<std::pair<std::string, std::string>> expectedOutcomes;
 
     for (const ir::Expectation& e : ex_.expects) {
       switch (e.kind) {
@@ -108,11 +110,10 @@ class Checker {
           // value = the ir::OutcomeKind with text = the reason required.
           std::string kind = isOutcomeWord(e.text) ? e.text : kindName(static_cast<uint8_t>(e.value));
           std::string reason = isOutcomeWord(e.text) ? std::string() : e.text;
-          expectedKinds.insert(kind);
+          expectedOutcomes.insert({kind, reason});
           bool found = false;
           for (const rt::OutcomeRec& o : a.outcomes)
-            if (kindName(o.kind) == kind && (reason.empty() || stmtLabel(p_, o.measure, o.stmt) == reason))
-              found = true;
+            if (outcomeMatches(o, kind, reason)) found = true;
           if (!found)
             fail(e.pos, fmt::format("outcome: expected {}{}, got {}", kind,
                                     reason.empty() ? "" : " \"" + reason + "\"", producedOutcomes(a)));
@@ -176,8 +177,9 @@ class Checker {
         const std::string& text = stmtLabel(p_, o.measure, o.stmt);
         if (!expectedFlags.count(text))
           fail(ex_.pos, fmt::format("unexpected flag \"{}\" from {}", text, measureName(p_, static_cast<int>(o.measure))));
-      } else if (!expectedKinds.count(kindName(o.kind))) {
-        fail(ex_.pos, fmt::format("unexpected outcome {} from {}", kindName(o.kind),
+      } else if (std::none_of(expectedOutcomes.begin(), expectedOutcomes.end(),
+                              [&](const auto& e) { return outcomeMatches(o, e.first, e.second); })) {
+        fail(ex_.pos, fmt::format("unexpected outcome {} \"{}\" from {}", kindName(o.kind), stmtLabel(p_, o.measure, o.stmt),
                                   measureName(p_, static_cast<int>(o.measure))));
       }
     }
@@ -190,12 +192,16 @@ class Checker {
   }
 
  private:
+  // An outcome of the kind, with the reason when one is given.
+  bool outcomeMatches(const rt::OutcomeRec& o, const std::string& kind, const std::string& reason) const {
+    return kindName(o.kind) == kind && (reason.empty() || stmtLabel(p_, o.measure, o.stmt) == reason);
+  }
   std::string producedOutcomes(const rt::Assessment& a) const {
     std::string s;
     for (const rt::OutcomeRec& o : a.outcomes) {
       if (o.kind == static_cast<uint8_t>(ir::OutcomeKind::Flag)) continue;
       if (!s.empty()) s += ", ";
-      s += kindName(o.kind);
+      s += fmt::format("{} \"{}\"", kindName(o.kind), stmtLabel(p_, o.measure, o.stmt));
     }
     return s.empty() ? "no outcome" : s;
   }

@@ -38,6 +38,7 @@ measure ad "Art. 6.1" on uspg when origin == CN and not certified {
   duty "anti-dumping": 90 % of value
   duty "surcharge": 1 % of value
   refuse "no undertaking" when not has(undertakings, exporter otherwise "")
+  refuse "sanctioned exporter" when (exporter otherwise "") == "S"
 }
 example "floor below the benchmark" {
   shipment { date: 2029-03-01, hs: 2504.10, origin: MZ, mineral: graphite, node: processed, quantity: 20 t, value: 56000 USD }
@@ -58,6 +59,10 @@ example "all wrong" {
   shipment { date: 2029-03-01, hs: 2504.10, origin: CN, mineral: graphite, node: processed, quantity: 10 t, value: 40000 USD }
   expect { ad: 1.00 USD  origin: MZ  flag: "below floor"  total: 2.00 USD }
 }
+example "one refusal asked for, two given" {
+  shipment { date: 2029-03-01, hs: 2504.10, origin: CN, mineral: graphite, node: processed, quantity: 10 t, value: 40000 USD, exporter: "S" }
+  expect { ad: 36400.00 USD  outcome: refuse "sanctioned exporter"  total: 36400.00 USD }
+}
 )";
 
 std::unique_ptr<Compilation> compiled() {
@@ -76,7 +81,7 @@ bool contains(const std::vector<std::string>& v, const std::string& needle) {
 TEST_CASE("example runner: the interpreter against passing and failing examples") {
   auto c = compiled();
   auto results = testing::runExamples(*c->program, c->sm, testing::interpreterExecutor(*c->program));
-  REQUIRE(results.size() == 4);
+  REQUIRE(results.size() == 5);
   for (size_t i = 0; i < 3; ++i) {
     INFO(results[i].title);
     for (const auto& f : results[i].failures) INFO(f);
@@ -90,8 +95,14 @@ TEST_CASE("example runner: the interpreter against passing and failing examples"
   CHECK(contains(bad.failures, "origin: expected MZ, got CN"));
   CHECK(contains(bad.failures, "flag: expected \"below floor\", got no flag"));
   CHECK(contains(bad.failures, "total: expected 2.00 USD, got 36400.00 USD"));
-  CHECK(contains(bad.failures, "unexpected outcome refuse from ad"));
+  CHECK(contains(bad.failures, "unexpected outcome refuse \"no undertaking\" from ad"));
   CHECK(bad.failures.size() == 5);
+  // An outcome of the kind asked for but with another reason is not what was asked for.
+  const auto& reasons = results[4];
+  for (const auto& f : reasons.failures) INFO(f);
+  CHECK_FALSE(reasons.passed);
+  CHECK(contains(reasons.failures, "unexpected outcome refuse \"no undertaking\" from ad"));
+  CHECK(reasons.failures.size() == 1);
 }
 
 TEST_CASE("example runner: scripted executors exercise each rule") {
@@ -127,7 +138,7 @@ TEST_CASE("example runner: scripted executors exercise each rule") {
     auto results = testing::runExamples(p, c->sm, [](const rt::Record&, const interp::Inputs&, rt::Assessment&) {
       throw std::runtime_error("boom");
     });
-    REQUIRE(results.size() == 4);
+    REQUIRE(results.size() == 5);
     for (const auto& r : results) {
       CHECK_FALSE(r.passed);
       CHECK(contains(r.failures, "the executor threw: boom"));
