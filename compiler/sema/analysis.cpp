@@ -65,7 +65,7 @@ struct Conj {
   std::map<int, std::set<int64_t>> allowed;   // var -> allowed values (countries, enums, bools)
   std::map<int, std::set<int64_t>> excluded;  // var -> excluded values
   std::map<int, Interval> ranges;             // var -> numeric/date interval
-  std::optional<std::vector<std::string>> hs;
+  std::map<int, std::vector<std::string>> hs;  // HS-typed var -> the prefixes it is under (any of)
 };
 
 constexpr int kVarOrigin = -1;
@@ -130,15 +130,10 @@ class Analyser {
         return;
       }
       case Op::HsIn: {
-        if (neg) break;
-        const auto& mine = p_.strLists[n.a];
-        if (!c.hs) { c.hs = mine; return; }
-        std::vector<std::string> out;
-        for (const auto& a : *c.hs) for (const auto& b : mine) {
-          if (a.rfind(b, 0) == 0) out.push_back(a); else if (b.rfind(a, 0) == 0) out.push_back(b);
-        }
-        c.hs = out;
-        if (out.empty()) c.unsat = true;
+        // Each HS-typed field is its own variable: `hs in [2504]` says nothing of `precursor_hs`.
+        int v = var(k[0]);
+        if (neg || v == INT32_MIN) break;
+        underHs(c, v, p_.strLists[n.a]);
         return;
       }
       case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge: case Op::Eq: case Op::Ne: {
@@ -207,18 +202,23 @@ class Analyser {
       if (!iv.loInf) t.atLeast(iv.lo, iv.loIncl);
       if (!iv.hiInf) t.atMost(iv.hi, iv.hiIncl);
     }
-    if (b.hs) {
-      if (!c.hs) c.hs = b.hs;
-      else {
-        std::vector<std::string> out;
-        for (const auto& x : *c.hs) for (const auto& y : *b.hs) {
-          if (x.rfind(y, 0) == 0) out.push_back(x); else if (y.rfind(x, 0) == 0) out.push_back(y);
-        }
-        c.hs = out;
-        if (out.empty()) c.unsat = true;
-      }
-    }
+    for (const auto& [v, prefixes] : b.hs) underHs(c, v, prefixes);
     return c;
+  }
+
+  // Var v is under one of `prefixes` as well as under what c already says: the codes under both
+  // lists are those under the longer of each pair of nested prefixes.
+  static void underHs(Conj& c, int v, const std::vector<std::string>& prefixes) {
+    auto [it, first] = c.hs.try_emplace(v, prefixes);
+    if (first) return;
+    std::vector<std::string> out;
+    for (const auto& x : it->second)
+      for (const auto& y : prefixes) {
+        if (x.rfind(y, 0) == 0) out.push_back(x);
+        else if (y.rfind(x, 0) == 0) out.push_back(y);
+      }
+    it->second = std::move(out);
+    if (it->second.empty()) c.unsat = true;
   }
 
   // One conjunction per scope of the measure (a measure applies when any of its scopes matches).
