@@ -90,6 +90,7 @@ class Checker {
   // Brings two Num values to one unit for +, -, comparisons, min/max. False after an error.
   bool unify(TExpr& a, TExpr& b, SourceRange r, const char* what);
   bool sameType(const ir::Type& a, const ir::Type& b) const;
+  std::optional<TExpr> compareInexactConstant(const TExpr& a, const TExpr& b, ir::Op op, SourceRange r);
   std::string typeName(const ir::Type& t) const;
   std::optional<int64_t> constValue(int node) const;
   const ir::Node* constNode(int node) const;  // the Const node a constant expression is, or null

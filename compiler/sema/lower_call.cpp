@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "compiler/sema/checker_impl.h"
+#include "compiler/sema/unit_constants.h"
 
 namespace lode::sema {
 
@@ -188,9 +189,23 @@ TExpr Checker::lowerBands(const ast::Expr& e) {
   ir::BandTable table;
   std::optional<ir::Type> valueType;
   bool okAll = true;
-  auto bound = [&](const ast::ExprPtr& b, int64_t& out) {
+  // A bound that x's unit cannot hold exactly (`from 1000 lb` for x in t) splits the values of x at the
+  // first raw value above it, C: x >= C for a lower bound, x < C for an upper one, whatever the bound's
+  // own inclusiveness (x is a whole number of raw steps). Progressive brackets charge the width of a
+  // bracket, so there a bound must be exact (convert says so).
+  auto bound = [&](const ast::ExprPtr& b, int64_t& out, bool lower, bool& incl) {
     TExpr v = lowerValue(*b, &x.type);
     if (!v.ok()) return false;
+    auto k = constValue(v.node);
+    auto f = v.type.kind == Kind::Num && v.type.unit.sameDimension(x.type.unit) ? rt::unitFactorChecked(v.type.unit, x.type.unit)
+                                                                                 : std::nullopt;
+    if (!progressive && k && f && !exactConversion(*k, *f)) {
+      auto c = ceilConversion(*k, *f);
+      if (!c) { d_.error(code::kUnitMismatch, b->range, "constant out of range after unit conversion"); return false; }
+      out = *c;
+      incl = lower;
+      return true;
+    }
     v = convert(v, x.type.unit, b->range);
     auto c = v.ok() ? constValue(v.node) : std::nullopt;
     if (!c) { if (v.ok()) d_.error(code::kTypeMismatch, b->range, "band bounds must be constants"); return false; }
@@ -203,8 +218,8 @@ TExpr Checker::lowerBands(const ast::Expr& e) {
     band.hiInf = !b.hi;
     band.loIncl = b.loIncl;
     band.hiIncl = b.hiIncl;
-    if (b.lo && !bound(b.lo, band.lo)) { okAll = false; continue; }
-    if (b.hi && !bound(b.hi, band.hi)) { okAll = false; continue; }
+    if (b.lo && !bound(b.lo, band.lo, true, band.loIncl)) { okAll = false; continue; }
+    if (b.hi && !bound(b.hi, band.hi, false, band.hiIncl)) { okAll = false; continue; }
     TExpr v = lowerValue(*b.value, valueType ? &*valueType : nullptr);
     if (!v.ok()) { okAll = false; continue; }
     if (!valueType) {

@@ -3,6 +3,7 @@
 
 #include "compiler/diag/limits.h"
 #include "compiler/sema/checker_impl.h"
+#include "compiler/sema/unit_constants.h"
 #include "runtime/date.h"
 
 namespace lode::sema {
@@ -84,10 +85,19 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
   ir::Type t = numType(to);
   if (f->num == 1 && f->den == 1) return value(v.node, t, v.range);  // same number, the unit as the reader expects it
   if (auto c = constValue(v.node)) {
-    int64_t out;
-    if (rt::decMulRatio(*c, f->num, f->den, &out) != rt::ErrCode::Ok) { d_.error(code::kUnitMismatch, r, "constant out of range after unit conversion"); return bad(r); }
+    // Never rounded: a rounded constant would silently change what a clause charges or admits.
+    auto out = exactConversion(*c, *f);
+    if (!out) {
+      __int128 wide = __int128(*c) * f->num / f->den;
+      bool range = wide > INT64_MAX || wide < INT64_MIN;
+      d_.error(code::kUnitMismatch, r,
+               range ? std::string("constant out of range after unit conversion")
+                     : fmt::format("{} {} is not exact in {}, whose values have 6 decimal places; it is never rounded",
+                                   rt::decFormat(*c), rt::unitText(v.type.unit), rt::unitText(to)));
+      return bad(r);
+    }
     ir::Node n = mk(Op::Const, Kind::Num, p_->nodes[v.node].pos);
-    n.imm = out;
+    n.imm = *out;
     return value(emit(n), t, r);
   }
   ir::Node n = mk(Op::Scale, Kind::Num, pos(r));
@@ -114,6 +124,35 @@ bool Checker::unify(TExpr& a, TExpr& b, SourceRange r, const char* what) {
   if (f->den == 1) a = convert(a, b.type.unit, r);
   else b = convert(b, a.type.unit, r);
   return a.ok() && b.ok();
+}
+
+// `x OP k` where the constant k is not exact in x's unit (quantity in t >= 1000 lb = 0.45359237 t):
+// x is a whole number of its unit's raw steps, so x >= k and x > k both mean x >= C, and x <= k and
+// x < k both mean x < C, for C the first raw value above k. Equality can never hold: an error.
+// nullopt when this is not such a comparison (unify then brings both to one unit exactly).
+std::optional<TExpr> Checker::compareInexactConstant(const TExpr& a, const TExpr& b, Op op, SourceRange r) {
+  bool kOnRight = constValue(b.node) && !constValue(a.node);
+  bool kOnLeft = constValue(a.node) && !constValue(b.node);
+  if ((!kOnRight && !kOnLeft) || !a.type.unit.sameDimension(b.type.unit)) return std::nullopt;
+  const TExpr& x = kOnRight ? a : b;
+  const TExpr& k = kOnRight ? b : a;
+  auto f = rt::unitFactorChecked(k.type.unit, x.type.unit);
+  int64_t kv = *constValue(k.node);
+  if (!f || exactConversion(kv, *f)) return std::nullopt;
+  if (op == Op::Eq || op == Op::Ne) {
+    d_.error(code::kUnitMismatch, r, fmt::format("{} {} is not exact in {}, whose values have 6 decimal places: no value can equal it",
+                                                 rt::decFormat(kv), rt::unitText(k.type.unit), rt::unitText(x.type.unit)));
+    return bad(r);
+  }
+  auto c = ceilConversion(kv, *f);
+  if (!c) { d_.error(code::kUnitMismatch, r, "constant out of range after unit conversion"); return bad(r); }
+  if (kOnLeft) op = op == Op::Lt ? Op::Gt : op == Op::Le ? Op::Ge : op == Op::Gt ? Op::Lt : Op::Le;  // x OP k
+  ir::Node kn = mk(Op::Const, Kind::Num, p_->nodes[k.node].pos);
+  kn.imm = *c;
+  TExpr bound = value(emit(kn), numType(x.type.unit), k.range);
+  ir::Node n = mk(op == Op::Gt || op == Op::Ge ? Op::Ge : Op::Lt, Kind::Bool, pos(r));
+  n.b = uint8_t(Kind::Num);
+  return value(emit(n, {x.node, bound.node}), simple(Kind::Bool), r);
 }
 
 TExpr Checker::expectBool(const ast::Expr& e) {
@@ -536,6 +575,7 @@ TExpr Checker::lowerBinary(const ast::Expr& e) {
   if (cmp) {
     Op op = e.op == B::Lt ? Op::Lt : e.op == B::Le ? Op::Le : e.op == B::Gt ? Op::Gt : e.op == B::Ge ? Op::Ge : e.op == B::Eq ? Op::Eq : Op::Ne;
     if (a.type.kind == Kind::Num && b.type.kind == Kind::Num) {
+      if (auto bounded = compareInexactConstant(a, b, op, e.range)) return *bounded;
       if (!unify(a, b, e.range, "compare")) return bad(e.range);
     } else if (!sameType(a.type, b.type)) {
       d_.error(code::kTypeMismatch, e.range, fmt::format("cannot compare {} with {}", typeName(a.type), typeName(b.type)));
