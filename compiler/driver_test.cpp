@@ -12,6 +12,7 @@
 
 #include "compiler/driver.h"
 #include "compiler/ir/ir.h"
+#include "compiler/report/report.h"
 
 using namespace lode;
 namespace fs = std::filesystem;
@@ -125,4 +126,26 @@ TEST_CASE("compilations on several threads share the cache") {
     });
   for (auto& th : threads) th.join();
   for (const auto& g : got) CHECK(g == want);
+}
+
+TEST_CASE("a used module's examples are the agreement's examples") {
+  TempDir dir;
+  fs::path agreement = dir.path / "agreement.lode", rates = dir.path / "rates.lode";
+  write(agreement, kAgreement);
+  write(rates, R"(let rate: % = 5 %
+example "rate from the module" {
+  shipment { date: 2028-01-01, hs: 2605.00, origin: CN, mineral: cobalt, node: ore, quantity: 2 t, value: 100 USD }
+  expect { m: 5.00 USD }
+}
+)");
+  auto c = compileFile(agreement.string(), CompileOptions{});
+  REQUIRE(c->program);
+  REQUIRE(c->program->examples.size() == 2);
+  CHECK(c->program->examples[0].title == "rate");
+  CHECK(c->program->examples[1].title == "rate from the module");
+  CHECK(report::clausePosition(*c->program, c->sm, c->program->examples[1].pos).find("rates.lode:2:") != std::string::npos);
+
+  // Titles are one namespace across the modules.
+  write(rates, "let rate: % = 5 %\nexample \"rate\" { shipment { date: 2028-01-01 } expect { } }\n");
+  CHECK(compiled(agreement.string(), false).find("another example is titled \"rate\"") != std::string::npos);
 }

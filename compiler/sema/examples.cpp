@@ -58,7 +58,13 @@ static bool cellFrom(Checker& c, const rt::FieldSpec& f, const ast::Expr& e, rt:
 void Checker::lowerExamples() {
   if (d_.hasErrors()) return;
   std::set<std::string> titles;
-  for (const auto& ex : mods_[0].examples) {
+  // A used module's examples are examples of clauses of this agreement: they run with it (after the
+  // agreement's own, module by module), so a module cannot carry an example nobody checks.
+  std::vector<const ast::Example*> all;
+  for (const auto& m : mods_)
+    for (const auto& ex : m.examples) all.push_back(&ex);
+  for (const ast::Example* exp : all) {
+    const ast::Example& ex = *exp;
     ir::Example x;
     x.title = ex.title;
     x.pos = pos(ex.range);
