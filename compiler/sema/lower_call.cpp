@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "compiler/sema/checker_impl.h"
+#include "compiler/sema/registry_key.h"
 #include "compiler/sema/unit_constants.h"
 
 namespace lode::sema {
@@ -156,6 +157,10 @@ TExpr Checker::lowerCall(const ast::Expr& e) {
     TExpr k = lowerValue(*e.kids[1]);
     if (!r.ok() || !k.ok()) return bad(e.range);
     if (r.cat != TExpr::Registry || p_->registries[r.index].ownership) { d_.error(code::kTypeMismatch, e.kids[0]->range, "has() takes a keyed registry first"); return bad(e.range); }
+    if (std::string why = registryKeyProblem(*p_, r.index, k.type); !why.empty()) {
+      d_.error(code::kTypeMismatch, e.kids[1]->range, fmt::format("{}, not {}", why, typeName(k.type)));
+      return bad(e.range);
+    }
     ir::Node n = mkNode(Op::RegHas, Kind::Bool, pos(e.range));
     n.a = uint32_t(r.index);
     n.imm = k.type.kind == Kind::Country ? 1 : k.type.kind == Kind::Enum ? 2 : 0;

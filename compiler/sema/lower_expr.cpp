@@ -3,6 +3,7 @@
 
 #include "compiler/diag/limits.h"
 #include "compiler/sema/checker_impl.h"
+#include "compiler/sema/registry_key.h"
 #include "compiler/sema/unit_constants.h"
 #include "runtime/date.h"
 
@@ -490,8 +491,8 @@ TExpr Checker::lowerNode(const ast::Expr& e, const ir::Type* expect) {
       }
       TExpr key = lowerValue(*e.kids[1]);
       if (!key.ok()) return key;
-      if (key.type.kind != Kind::Text && key.type.kind != Kind::Country && key.type.kind != Kind::Enum) {
-        d_.error(code::kTypeMismatch, e.kids[1]->range, fmt::format("a registry key is text, a country or a choice, not {}", typeName(key.type)));
+      if (std::string why = registryKeyProblem(*p_, base.index, key.type); !why.empty()) {
+        d_.error(code::kTypeMismatch, e.kids[1]->range, fmt::format("{}, not {}", why, typeName(key.type)));
         return bad(e.range);
       }
       TExpr row;
