@@ -90,6 +90,8 @@ void Checker::checkHeader(bool requireHeader) {
     return;
   }
   const ast::Header& h = *top.header;
+  for (const auto& r : h.repeated)
+    d_.error(code::kHeader, r.range, fmt::format("`{}` is given twice in the agreement header (the first one counts)", r.item));
   p_->title = h.title;
   p_->version = h.version.value_or("");
   p_->legal = h.legal;
@@ -227,6 +229,13 @@ void Checker::collectDeclarations() {
 std::optional<ir::Type> Checker::resolveType(const ast::TypeRef& t) {
   ir::Type ty;
   if (t.isEnum) {
+    // A type is resolved again wherever its attribute or column is read: report its values once.
+    if (enumTypesChecked_.insert(t.id).second) {
+      std::set<std::string> seen;
+      for (size_t i = 0; i < t.enumValues.size(); ++i)
+        if (!seen.insert(t.enumValues[i]).second)
+          d_.error(code::kDuplicate, i < t.enumRanges.size() ? t.enumRanges[i] : t.range, fmt::format("'{}' is listed twice", t.enumValues[i]));
+    }
     ty.kind = ir::Kind::Enum;
     ty.enumId = int(p_->enums.size());
     p_->enums.push_back({"", t.enumValues});
@@ -519,7 +528,14 @@ void Checker::lowerSchedules() {
     auto t = resolveType(s->type);
     if (t && t->kind != ir::Kind::Num) { d_.error(code::kTypeMismatch, s->type.range, "a schedule holds numbers with a unit"); t.reset(); }
     int32_t last = INT32_MIN;
+    bool haveBefore = false;
     for (const auto& pt : s->points) {
+      // A second `before:` would replace the first without a word, as a repeated date would.
+      if (!pt.date && haveBefore) {
+        d_.error(code::kScheduleOrder, pt.range, fmt::format("schedule '{}' has two `before:` points", s->name));
+        continue;
+      }
+      haveBefore = haveBefore || !pt.date;
       TExpr v = lowerValue(*pt.value, t ? &*t : nullptr);
       if (!v.ok() || !t) continue;
       if (v.type.kind != ir::Kind::Num || !v.type.unit.sameDimension(t->unit)) {
@@ -577,9 +593,15 @@ void Checker::lowerRegistries() {
         col(r->key.c_str(), rt::FieldKind::Text, true);
       }
       reg.effective = r->effective;
+      std::set<std::string> declared;
       for (const auto& c : r->columns) {
         if (c.name == r->key || (r->effective && (c.name == "from" || c.name == "until"))) {
           d_.error(code::kDuplicate, c.range, fmt::format("column '{}' is already part of the registry", c.name));
+          continue;
+        }
+        // The schema would keep both and a row could fill only one: the name must be unique.
+        if (!declared.insert(c.name).second) {
+          d_.error(code::kDuplicate, c.range, fmt::format("column '{}' is declared twice in registry '{}'", c.name, r->name));
           continue;
         }
         auto t = resolveType(c.type);
@@ -598,22 +620,26 @@ void Checker::lowerScopes() {
     ir::Scope sc;
     sc.name = s->name;
     // Each name is a value of the enumeration or a group of such values (`ree`, `battery_minerals`).
-    auto resolve = [&](const std::vector<std::string>& names, const char* enumName, std::vector<int>& out, std::vector<int>& groups) {
+    // An unknown name is reported at the name (the declaration's range if the AST has none).
+    auto resolve = [&](const std::vector<std::string>& names, const std::vector<SourceRange>& ranges, const char* enumName,
+                       std::vector<int>& out, std::vector<int>& groups) {
       int ei = enumIndex(enumName);
-      for (const auto& n : names) {
+      for (size_t i = 0; i < names.size(); ++i) {
+        const std::string& n = names[i];
         if (n == "any") continue;
         Symbol* sym = lookup(n);
         if (ei < 0) { d_.error(code::kUndefined, s->range, fmt::format("no `{}` enumeration is declared (add `use std.minerals`)", enumName)); return; }
         if (sym && sym->kind == SymKind::Group && groupEnum_[sym->index] == ei) { groups.push_back(sym->index); continue; }
         if (!sym || sym->kind != SymKind::EnumValue || sym->index != ei) {
-          d_.error(code::kUndefined, s->range, fmt::format("'{}' is not a {} or a group of them (see the `{}` enumeration)", n, enumName, enumName));
+          d_.error(code::kUndefined, i < ranges.size() ? ranges[i] : s->range,
+                   fmt::format("'{}' is not a {} or a group of them (see the `{}` enumeration)", n, enumName, enumName));
           continue;
         }
         out.push_back(sym->enumValue);
       }
     };
-    resolve(s->minerals, "mineral", sc.minerals, sc.mineralGroups);
-    resolve(s->nodes, "node", sc.nodes, sc.nodeGroups);
+    resolve(s->minerals, s->mineralRanges, "mineral", sc.minerals, sc.mineralGroups);
+    resolve(s->nodes, s->nodeRanges, "node", sc.nodes, sc.nodeGroups);
     if (s->where) {
       TExpr w = expectBool(*s->where);
       if (w.ok()) sc.where = w.node;
@@ -622,17 +648,35 @@ void Checker::lowerScopes() {
   }
 }
 
-static std::vector<int> resolveScopes(Checker& c, const std::vector<std::string>& names, SourceRange r) {
+// The scopes of an `on` list. An unknown name is reported at the name itself (ranges, one per name),
+// or at the clause (r) when the AST has no range for it.
+static std::vector<int> resolveScopes(Checker& c, const std::vector<std::string>& names,
+                                      const std::vector<SourceRange>& ranges, SourceRange r) {
   std::vector<int> out;
-  for (const auto& n : names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    const std::string& n = names[i];
     Symbol* s = c.lookup(n);
     if (!s || s->kind != SymKind::Scope) {
-      c.d_.error(code::kUndefined, r, fmt::format("'{}' is not a declared scope", n));
+      c.d_.error(code::kUndefined, i < ranges.size() ? ranges[i] : r, fmt::format("'{}' is not a declared scope", n));
       continue;
     }
     out.push_back(s->index);
   }
   return out;
+}
+
+// ---- clause names ------------------------------------------------------------------------------
+// Origin rules, measures and quotas are named in one namespace, apart from the declarations but
+// not clashing with them: examples and assessments name a clause, so a name must say which.
+void Checker::claimClauseName(const std::string& name, SourceRange r) {
+  if (syms_.count(name)) {
+    d_.error(code::kDuplicate, r, fmt::format("'{}' is already defined", name));
+    return;
+  }
+  auto [it, fresh] = clauseNames_.emplace(name, r);
+  if (fresh) return;
+  d_.error(code::kDuplicate, r, fmt::format("'{}' is already defined", name));
+  d_.note(it->second, fmt::format("'{}' was first defined here", name));
 }
 
 // ---- origin rules -----------------------------------------------------------------------------
@@ -642,7 +686,8 @@ void Checker::lowerOriginRules() {
     o.name = rule->name;
     o.legal = rule->legal;
     o.pos = pos(rule->range);
-    o.scopes = resolveScopes(*this, rule->scopes, rule->range);
+    claimClauseName(rule->name, rule->range);
+    o.scopes = resolveScopes(*this, rule->scopes, rule->scopeRanges, rule->range);
     TExpr w = expectBool(*rule->when);
     ir::Type country = simple(ir::Kind::Country);
     TExpr b = lowerValue(*rule->becomes, &country);
@@ -717,7 +762,6 @@ ir::Stmt Checker::lowerStmt(const ast::Stmt& st) {
 }
 
 void Checker::lowerMeasures() {
-  std::set<std::string> names;
   for (const auto& m : mods_) {
     int blockBase = int(p_->blocks.size());
     for (const auto& b : m.blocks) p_->blocks.push_back({b.kind, b.label, {}});
@@ -726,9 +770,8 @@ void Checker::lowerMeasures() {
       me.name = md.name;
       me.legal = md.legal;
       me.pos = pos(md.range);
-      if (!names.insert(md.name).second || syms_.count(md.name))
-        d_.error(code::kDuplicate, md.range, fmt::format("'{}' is already defined", md.name));
-      me.scopes = resolveScopes(*this, md.scopes, md.range);
+      claimClauseName(md.name, md.range);
+      me.scopes = resolveScopes(*this, md.scopes, md.scopeRanges, md.range);
       if (md.when) { TExpr w = expectBool(*md.when); if (w.ok()) me.when = w.node; }
       locals_.emplace_back();
       nextSlot_ = 0;
@@ -757,10 +800,10 @@ void Checker::lowerQuotas() {
       me.name = qd.name;
       me.legal = qd.legal;
       me.pos = q.pos;
-      bool dup = syms_.count(qd.name) > 0;
-      for (const auto& other : p_->measures) dup = dup || other.name == qd.name;
-      if (dup) d_.error(code::kDuplicate, qd.range, fmt::format("'{}' is already defined", qd.name));
-      me.scopes = resolveScopes(*this, qd.scopes, qd.range);
+      claimClauseName(qd.name, qd.range);
+      me.scopes = resolveScopes(*this, qd.scopes, qd.scopeRanges, qd.range);
+      for (const auto& r : qd.repeatedParts)
+        d_.error(code::kDuplicate, r.range, fmt::format("`{}` is set twice in quota '{}'", r.part, qd.name));
       if (qd.when) { TExpr w = expectBool(*qd.when); if (w.ok()) me.when = w.node; }
       bool haveVolume = false, havePeriod = false;
       std::set<std::string> seen;

@@ -59,6 +59,7 @@ class Checker {
   void lowerSchedules();
   void lowerRegistries();
   void lowerScopes();
+  void claimClauseName(const std::string& name, SourceRange r);
   void lowerOriginRules();
   void lowerMeasures();
   ir::Stmt lowerStmt(const ast::Stmt& st);
@@ -89,8 +90,8 @@ class Checker {
   TExpr convert(const TExpr& v, const rt::Unit& to, SourceRange r);
   // Brings two Num values to one unit for +, -, comparisons, min/max. False after an error.
   bool unify(TExpr& a, TExpr& b, SourceRange r, const char* what);
-  bool sameType(const ir::Type& a, const ir::Type& b) const;
   std::optional<TExpr> compareInexactConstant(const TExpr& a, const TExpr& b, ir::Op op, SourceRange r);
+  bool sameType(const ir::Type& a, const ir::Type& b) const;
   std::string typeName(const ir::Type& t) const;
   std::optional<int64_t> constValue(int node) const;
   const ir::Node* constNode(int node) const;  // the Const node a constant expression is, or null
@@ -146,6 +147,8 @@ class Checker {
   size_t groupChain_ = 0;           // groups being resolved inside each other right now
   bool chainReported_ = false;      // a chain past the limit is reported once
   std::vector<int> attrField_;      // attribute -> shipment field index
+  std::map<std::string, SourceRange> clauseNames_;  // origin rules, measures and quotas so far
+  std::set<ast::NodeId> enumTypesChecked_;          // `one of { ... }` types whose values were checked
   int ownershipRegistry_ = -1;
   std::vector<int> groupEnum_;      // per group: -1 countries, else the enumeration of its members
   int curGroupEnum_ = -1;           // while lowering a group: what its members must be

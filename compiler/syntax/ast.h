@@ -67,6 +67,7 @@ struct Expr : Node {
 struct TypeRef : Node {
   bool isEnum = false;
   std::vector<std::string> enumValues;
+  std::vector<SourceRange> enumRanges;  // one per value: a value listed twice is reported there
   std::string text;  // "USD/t", "bool", "country", "%"
 };
 
@@ -94,6 +95,10 @@ struct Header : Node {
   std::optional<Rounding> rounding;
   std::optional<std::string> inForce, expiry;
   SourceRange inForceRange, expiryRange;
+  // Items given a second time (`currency` twice, ...): the first one is kept, the checker reports
+  // these. The name is the item's keyword as written in messages ("currency", "in force").
+  struct Repeat { std::string item; SourceRange range; };
+  std::vector<Repeat> repeated;
 };
 
 struct Use : Node { std::string path; bool isFile = false; };
@@ -107,7 +112,12 @@ struct GroupDecl : Node {
 };
 struct PartiesDecl : Node { struct Role : Node { std::string name; std::vector<Member> members; }; std::vector<Role> roles; };
 struct AttributeDecl : Node { std::string name; TypeRef type; ExprPtr dflt; };
-struct ScopeDecl : Node { std::string name; std::vector<std::string> minerals, nodes; ExprPtr where; };
+struct ScopeDecl : Node {
+  std::string name;
+  std::vector<std::string> minerals, nodes;
+  std::vector<SourceRange> mineralRanges, nodeRanges;  // one per name: an unknown one is reported there
+  ExprPtr where;
+};
 struct SeriesDecl : Node { std::string name, key; TypeRef unit; };
 struct LetDecl : Node { std::string name; std::optional<TypeRef> type; ExprPtr value; bool isReference = false; };
 struct SchedulePoint : Node { std::optional<std::string> date; ExprPtr value; };
@@ -121,7 +131,12 @@ struct RegistryDecl : Node {
   bool effective = false;
   std::vector<Column> columns;
 };
-struct OriginRule : Node { std::string name, legal; std::vector<std::string> scopes; ExprPtr when, becomes; };
+struct OriginRule : Node {
+  std::string name, legal;
+  std::vector<std::string> scopes;
+  std::vector<SourceRange> scopeRanges;
+  ExprPtr when, becomes;
+};
 
 struct Stmt : Node {
   enum Kind { Let, Duty, Outcome, Flag } kind = Duty;
@@ -149,10 +164,14 @@ struct FieldInit : Node { std::string field; ExprPtr value; };
 struct QuotaDecl : Node {
   std::string name, legal;
   std::vector<std::string> scopes;
+  std::vector<SourceRange> scopeRanges;
   ExprPtr when;
   std::vector<FieldInit> settings;
   std::vector<Stmt> inQuota, overQuota;
   bool hasIn = false, hasOver = false;
+  // A second `in quota` / `over quota` block: reported by the checker, its statements dropped.
+  struct Repeat { std::string part; SourceRange range; };
+  std::vector<Repeat> repeatedParts;
 };
 
 // classify 2504, 3801 as graphite at processed when ...

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "compiler/diag/codes.h"
 #include "compiler/diag/limits.h"
 
@@ -63,19 +65,37 @@ N AstBuilder::node(SourceRange r) {
   return n;
 }
 
+// A string's contents. The lexer (like the grammar's STRING rule) takes a backslash before any
+// character, but only `\"` and `\\` are escapes (docs/language.md, Lexical rules): any other is
+// reported here, at its backslash, instead of silently dropping the backslash.
 std::string AstBuilder::unquote(TerminalNode* t) const {
   if (!t) return {};
   std::string s = text(t);
   std::string out;
   for (size_t i = 1; i + 1 < s.size(); ++i) {
-    if (s[i] == '\\' && i + 2 < s.size()) {
-      char c = s[++i];
-      out += c == 'n' ? '\n' : c == 't' ? '\t' : c;
-    } else {
+    if (s[i] != '\\' || i + 2 >= s.size()) {
       out += s[i];
+      continue;
     }
+    char c = s[++i];
+    if (c != '"' && c != '\\') badEscape(t, s, i - 1);
+    out += c;
   }
   return out;
+}
+
+// The escape starting at byte `at` of the string token t (text s) is not `\"` or `\\`.
+void AstBuilder::badEscape(TerminalNode* t, const std::string& s, size_t at) const {
+  size_t start = t->getSymbol()->getStartIndex();
+  if (start == INVALID_INDEX) return;  // a token made up by error recovery: not in the source
+  // The escaped character may take several bytes (UTF-8): the range and the message show it whole.
+  auto lead = static_cast<unsigned char>(s[at + 1]);
+  size_t len = lead < 0x80 ? 1 : lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
+  len = std::min(len, s.size() - 1 - (at + 1));
+  uint32_t b = byteOf(start) + uint32_t(at);
+  diags_.error(code::kBadChar, {file_, b, b + 1 + uint32_t(len)},
+               fmt::format("unknown escape '{}' in a string: only \\\" (a quote) and \\\\ (a backslash) are escapes",
+                           s.substr(at, 1 + len)));
 }
 
 AstBuilder::Level::Level(AstBuilder& builder, ParserRuleContext* c) : b(builder), counted(c != nullptr) {
@@ -182,7 +202,7 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
     auto od = node<ast::OriginRule>(rangeOf(o));
     od.name = text(o->IDENT());
     od.legal = unquote(o->STRING());
-    if (o->scopeList()) for (auto* id : o->scopeList()->IDENT()) od.scopes.push_back(text(id));
+    scopeList(o->scopeList(), od.scopes, od.scopeRanges);
     od.when = expr(o->expr(0));
     od.becomes = expr(o->expr(1));
     m.originRules.push_back(std::move(od));
@@ -213,11 +233,21 @@ void AstBuilder::decl(P::DeclContext* d, ast::Module& m) {
 ast::Header AstBuilder::header(P::AgreementDeclContext* a) {
   auto h = node<ast::Header>(rangeOf(a));
   h.title = unquote(a->STRING());
+  // An item given twice is kept as first written and recorded for the checker: letting the last
+  // one win silently would change the currency or the dates without a word. `legal` lists add up.
+  auto first = [&](bool given, const char* item, P::HeaderItemContext* at) {
+    if (given) h.repeated.push_back({item, rangeOf(at)});
+    return !given;
+  };
   for (auto* item : a->headerItem()) {
-    if (auto* v = dynamic_cast<P::HeaderVersionContext*>(item)) h.version = unquote(v->STRING());
-    else if (auto* l = dynamic_cast<P::HeaderLegalContext*>(item)) for (auto* s : l->STRING()) h.legal.push_back(unquote(s));
-    else if (auto* c = dynamic_cast<P::HeaderCurrencyContext*>(item)) { h.currency = text(c->IDENT()); h.currencyRange = rangeOf(c->IDENT()); }
-    else if (auto* r = dynamic_cast<P::HeaderRoundingContext*>(item)) {
+    if (auto* v = dynamic_cast<P::HeaderVersionContext*>(item)) {
+      if (first(h.version.has_value(), "version", item)) h.version = unquote(v->STRING());
+    } else if (auto* l = dynamic_cast<P::HeaderLegalContext*>(item)) {
+      for (auto* s : l->STRING()) h.legal.push_back(unquote(s));
+    } else if (auto* c = dynamic_cast<P::HeaderCurrencyContext*>(item)) {
+      if (first(h.currency.has_value(), "currency", item)) { h.currency = text(c->IDENT()); h.currencyRange = rangeOf(c->IDENT()); }
+    } else if (auto* r = dynamic_cast<P::HeaderRoundingContext*>(item)) {
+      if (!first(h.rounding.has_value(), "rounding", item)) continue;
       ast::Header::Rounding rd;
       rd.range = rangeOf(r);
       rd.mode = text(r->IDENT(0));
@@ -226,6 +256,7 @@ ast::Header AstBuilder::header(P::AgreementDeclContext* a) {
       rd.stage = r->PER() ? "per " + text(r->IDENT(1)) : "on total";
       h.rounding = std::move(rd);
     } else if (auto* f = dynamic_cast<P::HeaderInForceContext*>(item)) {
+      if (!first(h.inForce.has_value(), "in force", item)) continue;
       auto dates = f->DATE();
       h.inForce = text(dates[0]);
       h.inForceRange = rangeOf(dates[0]);
@@ -275,7 +306,7 @@ ast::TypeRef AstBuilder::typeRef(P::TypeRefContext* c) {
   auto t = node<ast::TypeRef>(rangeOf(c));
   if (auto* e = dynamic_cast<P::TypeEnumContext*>(c)) {
     t.isEnum = true;
-    for (auto* id : e->IDENT()) t.enumValues.push_back(text(id));
+    for (auto* id : e->IDENT()) { t.enumValues.push_back(text(id)); t.enumRanges.push_back(rangeOf(id)); }
   } else {
     t.text = text(c);  // tokens joined without spaces: "USD/t"
   }
@@ -287,8 +318,9 @@ ast::ScopeDecl AstBuilder::scope(P::ScopeDeclContext* s) {
   auto sd = node<ast::ScopeDecl>(rangeOf(s));
   sd.name = text(s->IDENT());
   auto lists = s->nameList();
-  for (auto* id : lists[0]->IDENT()) sd.minerals.push_back(text(id));
-  if (lists.size() > 1) for (auto* id : lists[1]->IDENT()) sd.nodes.push_back(text(id));
+  for (auto* id : lists[0]->IDENT()) { sd.minerals.push_back(text(id)); sd.mineralRanges.push_back(rangeOf(id)); }
+  if (lists.size() > 1)
+    for (auto* id : lists[1]->IDENT()) { sd.nodes.push_back(text(id)); sd.nodeRanges.push_back(rangeOf(id)); }
   if (s->expr()) sd.where = expr(s->expr());
   return sd;
 }
@@ -331,13 +363,22 @@ ast::RegistryDecl AstBuilder::registry(P::RegistryDeclContext* r) {
   return rd;
 }
 
+// scopeList : IDENT (, IDENT)*   (optional where it is used: no list leaves both vectors empty)
+void AstBuilder::scopeList(P::ScopeListContext* c, std::vector<std::string>& names, std::vector<SourceRange>& ranges) {
+  if (!c) return;
+  for (auto* id : c->IDENT()) {
+    names.push_back(text(id));
+    ranges.push_back(rangeOf(id));
+  }
+}
+
 // measureDecl : MEASURE IDENT STRING? (ON scopeList)? (WHEN expr)? { stmt* }
 ast::MeasureDecl AstBuilder::measure(P::MeasureDeclContext* c, int block) {
   auto md = node<ast::MeasureDecl>(rangeOf(c));
   md.name = text(c->IDENT());
   md.legal = unquote(c->STRING());
   md.block = block;
-  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) { md.scopes.push_back(text(id)); md.scopeRanges.push_back(rangeOf(id)); }
+  scopeList(c->scopeList(), md.scopes, md.scopeRanges);
   if (c->expr()) md.when = expr(c->expr());
   for (auto* s : c->stmt()) md.stmts.push_back(stmt(s));
   return md;
@@ -348,7 +389,7 @@ ast::QuotaDecl AstBuilder::quota(P::QuotaDeclContext* c) {
   auto q = node<ast::QuotaDecl>(rangeOf(c));
   q.name = text(c->IDENT());
   q.legal = unquote(c->STRING());
-  if (c->scopeList()) for (auto* id : c->scopeList()->IDENT()) q.scopes.push_back(text(id));
+  scopeList(c->scopeList(), q.scopes, q.scopeRanges);
   if (c->expr()) q.when = expr(c->expr());
   for (auto* item : c->quotaItem()) {
     if (auto* s = dynamic_cast<P::QuotaSettingContext*>(item)) {
@@ -357,6 +398,7 @@ ast::QuotaDecl AstBuilder::quota(P::QuotaDeclContext* c) {
       f.value = expr(s->expr());
       q.settings.push_back(std::move(f));
     } else if (auto* in = dynamic_cast<P::QuotaInContext*>(item)) {
+      if (q.hasIn) { q.repeatedParts.push_back({"in quota", rangeOf(in)}); continue; }
       q.hasIn = true;
       for (auto* st : in->stmt()) q.inQuota.push_back(stmt(st));
     } else if (auto* over = dynamic_cast<P::QuotaOverContext*>(item)) {
@@ -367,6 +409,7 @@ ast::QuotaDecl AstBuilder::quota(P::QuotaDeclContext* c) {
         q.settings.push_back(std::move(f));
         continue;
       }
+      if (q.hasOver) { q.repeatedParts.push_back({"over quota", rangeOf(over)}); continue; }
       q.hasOver = true;
       for (auto* st : over->stmt()) q.overQuota.push_back(stmt(st));
     }

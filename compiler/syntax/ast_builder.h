@@ -26,6 +26,7 @@ class AstBuilder {
   std::shared_ptr<ast::GroupExpr> groupExpr(P::GroupExprContext* c);
   ast::TypeRef typeRef(P::TypeRefContext* c);
   ast::ScopeDecl scope(P::ScopeDeclContext* s);
+  void scopeList(P::ScopeListContext* c, std::vector<std::string>& names, std::vector<SourceRange>& ranges);
   ast::ScheduleDecl schedule(P::ScheduleDeclContext* s);
   ast::RegistryDecl registry(P::RegistryDeclContext* r);
   ast::MeasureDecl measure(P::MeasureDeclContext* c, int block);
@@ -48,6 +49,7 @@ class AstBuilder {
   SourceRange rangeOf(antlr4::Token* a, antlr4::Token* b) const;
   uint32_t byteOf(size_t cp) const;
   std::string unquote(antlr4::tree::TerminalNode* t) const;
+  void badEscape(antlr4::tree::TerminalNode* t, const std::string& s, size_t at) const;
   std::string text(antlr4::Token* t) const;
   std::string text(antlr4::tree::TerminalNode* t) const;
   std::string text(antlr4::tree::ParseTree* t) const;
