@@ -1,5 +1,7 @@
 #include "runtime/units.h"
 
+#include <algorithm>
+#include <iterator>
 #include <limits>
 
 namespace lode::rt {
@@ -26,6 +28,27 @@ constexpr AtomDef kAtoms[] = {
     {"tCO2", 4, 1000, 1},    {"kgCO2", 4, 1, 1},
     {"pcs", 5, 1, 1},
     {"%", -1, 1, 100},       {"1", -1, 1, 1},
+};
+
+// The ISO 4217 alphabetic codes (currencies, funds, precious metals and the X.. codes), sorted for
+// binary search. Taken from Debian's iso-codes 4.15.0 (/usr/share/iso-codes/json/iso_4217.json; the
+// same package std.countries is generated from). units_test.cpp checks every code of the machine's
+// table is here: when ISO adds one, add it in order.
+constexpr std::string_view kIso4217[] = {
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BOV", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD",
+    "CAD", "CDF", "CHE", "CHF", "CHW", "CLF", "CLP", "CNY", "COP", "COU", "CRC", "CUC", "CUP",
+    "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP",
+    "GEL", "GHS", "GIP", "GMD", "GNF", "GTQ", "GYD", "HKD", "HNL", "HRK", "HTG", "HUF", "IDR",
+    "ILS", "INR", "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW",
+    "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA",
+    "MKD", "MMK", "MNT", "MOP", "MRU", "MUR", "MVR", "MWK", "MXN", "MXV", "MYR", "MZN", "NAD",
+    "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG",
+    "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD", "SHP", "SLE",
+    "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB", "TJS", "TMT", "TND", "TOP",
+    "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD", "USN", "UYI", "UYU", "UYW", "UZS", "VED",
+    "VES", "VND", "VUV", "WST", "XAF", "XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XCD", "XDR",
+    "XOF", "XPD", "XPF", "XPT", "XSU", "XTS", "XUA", "XXX", "YER", "ZAR", "ZMW", "ZWL"
 };
 
 i128 gcd128(i128 a, i128 b) {
@@ -116,10 +139,7 @@ bool Unit::sameDimension(const Unit& o) const {
 }
 
 bool isCurrencyCode(std::string_view s) {
-  if (s.size() != 3) return false;
-  for (char c : s)
-    if (c < 'A' || c > 'Z') return false;
-  return true;
+  return std::binary_search(std::begin(kIso4217), std::end(kIso4217), s);
 }
 
 Unit unitNone() { return Unit{}; }

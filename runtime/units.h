@@ -33,7 +33,7 @@ struct Unit {
 };
 
 // Look up one atom: t, kg, g, mg, lb, mAh, Ah, Wh, kWh, MWh, l, m3, tCO2, kgCO2, pcs, %, 1 (none), or
-// an uppercase 3-letter currency code. nullopt if unknown.
+// an ISO 4217 currency code (isCurrencyCode). nullopt if unknown.
 std::optional<Unit> unitAtom(std::string_view name);
 // Parse "USD/t", "mAh/g", "tCO2/t", "USD*t" (atoms separated by '/' or '*', left to right, so
 // "USD/t/kWh" is USD per (t*kWh)). Whitespace around atoms is allowed; the stored text drops it.
@@ -58,7 +58,8 @@ std::optional<Rational> unitFactorChecked(const Unit& from, const Unit& to);
 // (kg, mAh, kWh, l, kgCO2, pcs, currency), "%" for percent and "1" for unitNone().
 // Results of unitMul/unitDiv keep a parseable text ("USD/t*kg") whenever their scale is not 1.
 std::string unitText(const Unit& u);
-// Three uppercase ASCII letters.
+// An ISO 4217 alphabetic code (USD, EUR, XAU, ...): three capitals alone are not enough, so a
+// made-up code is neither a currency of account nor a unit.
 bool isCurrencyCode(std::string_view s);
 
 }  // namespace lode::rt

@@ -2,6 +2,11 @@
 
 #include "runtime/units.h"
 
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+
 using namespace lode::rt;
 
 namespace {
@@ -33,6 +38,38 @@ TEST_CASE("units: atoms and scales") {
   }
   CHECK(isCurrencyCode("EUR"));
   CHECK(!isCurrencyCode("EUr"));
+}
+
+TEST_CASE("units: currency codes are ISO 4217 codes, not any three capitals") {
+  for (const char* code : {"AED", "CNY", "EUR", "GBP", "JPY", "NOK", "USD", "XAU", "XXX", "ZWL"}) {
+    CAPTURE(code);
+    CHECK(isCurrencyCode(code));
+    CHECK(unitAtom(code).has_value());
+  }
+  for (const char* code : {"QQQ", "ABC", "AAA", "ZZZ", "US", "USDD", "usd", "", "US$"}) {
+    CAPTURE(code);
+    CHECK(!isCurrencyCode(code));
+    CHECK(!unitParse(std::string(code) + "/t").has_value());
+  }
+  CHECK(!unitAtom("QQQ").has_value());
+}
+
+// The embedded table must hold every code of the machine's iso-codes table (the source it was taken
+// from): a failure here means ISO added a code that units.cpp does not know yet.
+TEST_CASE("units: every ISO 4217 code of iso-codes is a currency") {
+  std::ifstream in("/usr/share/iso-codes/json/iso_4217.json");
+  if (!in) return;  // iso-codes is not installed: nothing to compare with
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  std::regex alpha3(R"re("alpha_3"\s*:\s*"([A-Z]{3})")re");
+  int seen = 0;
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), alpha3); it != std::sregex_iterator(); ++it, ++seen) {
+    std::string code = (*it)[1].str();
+    CAPTURE(code);
+    CHECK(isCurrencyCode(code));
+  }
+  CHECK(seen > 150);
 }
 
 TEST_CASE("units: compound parsing and text") {

@@ -27,9 +27,9 @@ std::string quoteLode(const std::string& s) {
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': break;
+      case '\n':
+      case '\t':
+      case '\r': out += ' '; break;  // lode strings escape only \" and \\ (none of today's names has one)
       default: out += c;
     }
   }
