@@ -146,6 +146,11 @@ example "rate from the module" {
   CHECK(report::clausePosition(*c->program, c->sm, c->program->examples[1].pos).find("rates.lode:2:") != std::string::npos);
 
   // Titles are one namespace across the modules.
-  write(rates, "let rate: % = 5 %\nexample \"rate\" { shipment { date: 2028-01-01 } expect { } }\n");
+  write(rates, R"(let rate: % = 5 %
+example "rate" {
+  shipment { date: 2028-01-01, hs: 2605.00, origin: CN, mineral: cobalt, node: ore, quantity: 2 t, value: 100 USD }
+  expect { m: 5.00 USD }
+}
+)");
   CHECK(compiled(agreement.string(), false).find("another example is titled \"rate\"") != std::string::npos);
 }
