@@ -50,7 +50,25 @@ uint32_t Checker::pos(SourceRange r) {
   return uint32_t(p_->positions.size() - 1);
 }
 
+// The names a clause reads as the shipment's standard fields: a declaration of that name could never
+// be read (the field wins), so it is refused rather than silently ignored.
+static bool isStandardFieldName(const std::string& name) {
+  static const char* const kReserved[] = {"id", "date", "hs", "origin", "declared_origin", "export_country", "exporter",
+      "producer", "importer", "facility", "mineral", "node", "quantity", "value", "price_basis", "flow", "destination",
+      "unit_price"};
+  for (const char* r : kReserved)
+    if (name == r) return true;
+  return false;
+}
+
 void Checker::declare(const std::string& name, Symbol s) {
+  // Enumerations are types (std.minerals declares `mineral` and `node`); their values and countries
+  // are never spelled like a field.
+  if (s.kind != SymKind::Enumeration && s.kind != SymKind::EnumValue && s.kind != SymKind::Country &&
+      isStandardFieldName(name)) {
+    d_.error(code::kDuplicate, s.range, fmt::format("'{}' is a standard shipment field", name));
+    return;
+  }
   auto it = syms_.find(name);
   if (it != syms_.end()) {
     d_.error(code::kDuplicate, s.range, fmt::format("'{}' is already defined", name));
@@ -315,12 +333,11 @@ void Checker::buildSchema() {
   p_->hasDefault.assign(sc.fields.size(), 0);
   p_->fieldDefaultTexts.assign(sc.fields.size(), {});
   p_->hasDefault[ir::kFieldFlow] = 1;  // a shipment is an import unless it says otherwise (flow 0 = import)
-  static const char* const kReserved[] = {"id", "date", "hs", "origin", "declared_origin", "export_country", "exporter",
-      "producer", "importer", "facility", "mineral", "node", "quantity", "value", "price_basis", "flow", "destination",
-      "unit_price"};
   for (const auto* a : attrDecls_) {
-    for (const char* r : kReserved)
-      if (a->name == r) d_.error(code::kDuplicate, a->range, fmt::format("'{}' is a standard shipment field", a->name));
+    if (isStandardFieldName(a->name)) {  // refused by declare: the standard field keeps its name
+      attrField_.push_back(-1);
+      continue;
+    }
     auto t = resolveType(a->type);
     rt::FieldSpec f = t ? specFor(a->name, *t) : rt::FieldSpec{a->name};
     int idx = sc.add(f);
@@ -716,7 +733,9 @@ ir::Stmt Checker::lowerStmt(const ast::Stmt& st) {
       if (t && t->kind == ir::Kind::Num && v.type.kind == ir::Kind::Num) v = convert(v, t->unit, st.value->range);
       else if (t && !sameType(*t, v.type)) d_.error(code::kTypeMismatch, st.value->range, fmt::format("'{}' is declared {}, the value is {}", st.name, typeName(*t), typeName(v.type)));
       if (!v.ok()) break;
-      if (locals_.back().count(st.name) || syms_.count(st.name))
+      if (isStandardFieldName(st.name))
+        d_.error(code::kDuplicate, st.range, fmt::format("'{}' is a standard shipment field", st.name));
+      else if (locals_.back().count(st.name) || syms_.count(st.name))
         d_.error(code::kDuplicate, st.range, fmt::format("'{}' is already defined", st.name));
       s.slot = nextSlot_++;
       s.value = v.node;
