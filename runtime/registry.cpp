@@ -14,10 +14,14 @@ namespace lode::rt {
 
 RegistryTable::RegistryTable(std::string name, Schema schema, int keyColumn)
     : name_(std::move(name)), schema_(std::move(schema)), key_(keyColumn) {
-  schema_.fields[static_cast<size_t>(key_)].required = true;
   int f = schema_.find("from"), u = schema_.find("until");
   if (f >= 0 && schema_.fields[static_cast<size_t>(f)].kind == FieldKind::Date) from_ = f;
   if (u >= 0 && schema_.fields[static_cast<size_t>(u)].kind == FieldKind::Date) until_ = u;
+  // An empty cell is no value a lookup could read: refused on load, with its row and column, rather
+  // than found at evaluation as a "missing field" of every shipment that reads it. Only the dates of
+  // an effective row may be empty (open-ended).
+  for (size_t c = 0; c < schema_.fields.size(); ++c)
+    if (static_cast<int>(c) != from_ && static_cast<int>(c) != until_) schema_.fields[c].required = true;
 }
 
 std::string RegistryTable::keyText(const Record& r) const {
@@ -43,6 +47,19 @@ int32_t RegistryTable::untilOf(const Record& r) const {
   return static_cast<int32_t>(r.values[static_cast<size_t>(until_)].i);
 }
 
+// Rows given inline (examples) are not read by the CSV reader, which checks this for a file's rows.
+bool RegistryTable::hasRequired(const Record& rec, RowError& err) const {
+  for (size_t c = 0; c < schema_.fields.size(); ++c) {
+    const FieldSpec& spec = schema_.fields[c];
+    if (!spec.required || rec.values[c].present) continue;
+    err.field = spec.name;
+    err.code = ErrCode::MissingField;
+    err.message = "missing required field '" + spec.name + "'";
+    return false;
+  }
+  return true;
+}
+
 bool RegistryTable::addRow(Record rec, RowError& err) {
   err.row = rec.row;
   if (rec.values.size() != schema_.fields.size() || !rec.values[static_cast<size_t>(key_)].present) {
@@ -51,6 +68,7 @@ bool RegistryTable::addRow(Record rec, RowError& err) {
     err.message = "row has no key";
     return false;
   }
+  if (!hasRequired(rec, err)) return false;
   int32_t from = fromOf(rec), until = untilOf(rec);
   if (from > until) {
     err.field = "until";
@@ -119,6 +137,21 @@ uint32_t OwnershipGraph::intern(const std::string& name) {
   return it->second;
 }
 
+// An owner has one country. A row that gives a known owner another one is refused: kept, it would
+// be ignored (the first country wins) and the owner's holdings judged by a country no row of theirs
+// says. A row without a country (inline rows may omit it) contradicts nothing.
+bool OwnershipGraph::checkCountry(const std::string& owner, int64_t country, RowError& err) const {
+  auto it = ids_.find(owner);
+  if (country == 0 || it == ids_.end()) return true;
+  const Node& n = nodes_[it->second];
+  if (n.country == 0 || n.country == country) return true;
+  err.field = "country";
+  err.code = ErrCode::InvalidValue;
+  err.message = owner + " is " + countryText(n.country) + " on row " + std::to_string(n.countryRow) + ", not " +
+                countryText(country);
+  return false;
+}
+
 bool OwnershipGraph::addEdge(const std::string& entity, const std::string& owner, int64_t share, int64_t country,
                              RowError& err) {
   if (share <= 0 || share > decFromInt(100)) {
@@ -127,6 +160,7 @@ bool OwnershipGraph::addEdge(const std::string& entity, const std::string& owner
     err.message = "share " + decFormat(share) + " % is outside (0, 100] %";
     return false;
   }
+  if (!checkCountry(owner, country, err)) return false;
   uint32_t e = intern(entity);
   int64_t total = nodes_[e].total + share;  // both <= 100 %, cannot overflow
   if (total > decFromInt(100)) {
@@ -138,7 +172,10 @@ bool OwnershipGraph::addEdge(const std::string& entity, const std::string& owner
   uint32_t o = intern(owner);
   nodes_[e].total = total;
   nodes_[e].owners.push_back({o, share});
-  if (nodes_[o].country == 0) nodes_[o].country = country;
+  if (nodes_[o].country == 0 && country != 0) {
+    nodes_[o].country = country;
+    nodes_[o].countryRow = err.row;
+  }
   return true;
 }
 
@@ -166,9 +203,17 @@ namespace {
 constexpr uint8_t kUnvisited = 0, kOnStack = 1, kDone = 2;
 }
 
+// An owner of a country in the group is itself of concern: its holding counts whole, and who holds
+// it does not matter. Country 0 (not given) is in no group.
+bool OwnershipGraph::inGroupOf(const Node& owner, CountryTest inGroup) {
+  return owner.country != 0 && inGroup(owner.country);
+}
+
 // One thread's buffers for queries, reused so that a query allocates nothing once warm. Between
 // queries every state is kUnvisited: a query resets only the nodes it touched, so it costs what it
 // visits, not the size of the registry. The memo lives for one query only: it depends on inGroup.
+// memo[n] is the share of n held from the group through n's owners; n's own country is not in it
+// (that counts where n is an owner, not where n is the entity asked about).
 struct OwnershipGraph::Walk {
   struct Step { uint32_t node; size_t edge; int64_t sum; };
   std::vector<uint8_t> state;
@@ -178,7 +223,9 @@ struct OwnershipGraph::Walk {
 };
 
 // Depth first over the owners, with an explicit stack: a registry can hold chains of any length, and
-// the call stack must not depend on data. Each node's sum adds its edges in file order.
+// the call stack must not depend on data. Each node's sum adds its edges in file order. Only owners
+// outside the group are looked through, so only they are pushed; a chain that comes back to a node on
+// the stack is a loop whatever that node's country (the entity asked about may be in the group).
 ErrCode OwnershipGraph::visit(uint32_t root, CountryTest inGroup, Walk& w) const {
   std::vector<uint8_t>& state = w.state;
   std::vector<int64_t>& memo = w.memo;
@@ -198,12 +245,12 @@ ErrCode OwnershipGraph::visit(uint32_t root, CountryTest inGroup, Walk& w) const
       continue;
     }
     const Edge& e = n.owners[top.edge];
+    if (state[e.owner] == kOnStack) return ErrCode::OwnershipCycle;
     const Node& owner = nodes_[e.owner];
     int64_t part = 0;
-    if (owner.owners.empty()) {
-      part = owner.country != 0 && inGroup(owner.country) ? e.share : 0;
-    } else {
-      if (state[e.owner] == kOnStack) return ErrCode::OwnershipCycle;
+    if (inGroupOf(owner, inGroup)) {
+      part = e.share;
+    } else if (!owner.owners.empty()) {
       if (state[e.owner] == kUnvisited) {  // its sum first; this edge is taken again when it is done
         state[e.owner] = kOnStack;
         touched.push_back(e.owner);
@@ -226,16 +273,19 @@ ErrCode OwnershipGraph::share(std::string_view entity, CountryTest inGroup,
     *out = 0;
     return ErrCode::Ok;
   }
-  // Most entities are held directly by their ultimate owners: the sum of the edges, no walk.
+  const uint32_t root = it->second;
+  // Most entities are held directly by owners in the group or by owners without owners: the sum of
+  // the edges, no walk. An owner to look through, or the entity holding itself (a loop the walk
+  // reports), takes the walk.
   int64_t direct = 0;
-  bool leavesOnly = true;
-  for (const Edge& e : nodes_[it->second].owners) {
+  bool walk = false;
+  for (const Edge& e : nodes_[root].owners) {
     const Node& owner = nodes_[e.owner];
-    if (!owner.owners.empty()) { leavesOnly = false; break; }
-    int64_t part = owner.country != 0 && inGroup(owner.country) ? e.share : 0;
-    if (ErrCode c = decAdd(direct, part, &direct); c != ErrCode::Ok) return c;
+    bool whole = inGroupOf(owner, inGroup);
+    if (e.owner == root || (!whole && !owner.owners.empty())) { walk = true; break; }
+    if (ErrCode c = decAdd(direct, whole ? e.share : 0, &direct); c != ErrCode::Ok) return c;
   }
-  if (leavesOnly) {
+  if (!walk) {
     *out = direct;
     return ErrCode::Ok;
   }
@@ -243,10 +293,10 @@ ErrCode OwnershipGraph::share(std::string_view entity, CountryTest inGroup,
   if (w.state.size() < nodes_.size()) w.state.resize(nodes_.size(), kUnvisited);
   if (w.memo.size() < nodes_.size()) w.memo.resize(nodes_.size());
   w.touched.clear();
-  ErrCode c = visit(it->second, inGroup, w);
+  ErrCode c = visit(root, inGroup, w);
   for (uint32_t t : w.touched) w.state[t] = kUnvisited;
   if (c != ErrCode::Ok) return c;
-  *out = w.memo[it->second];
+  *out = w.memo[root];
   return ErrCode::Ok;
 }
 

@@ -15,8 +15,9 @@ namespace lode::rt {
 
 class RegistryTable {
  public:
-  // keyColumn must be a Text, Enum or Country column (it is made required). Date columns named "from"
-  // and "until" (until inclusive, empty = open-ended) make rows effective-dated.
+  // keyColumn must be a Text, Enum or Country column. Date columns named "from" and "until" (until
+  // inclusive, empty = open-ended) make rows effective-dated. Every other column is made required: a
+  // row with an empty cell has no value for a lookup to read, so it is refused when it is loaded.
   RegistryTable(std::string name, Schema schema, int keyColumn);
 
   const std::string& name() const { return name_; }
@@ -29,7 +30,8 @@ class RegistryTable {
                                 const std::vector<std::string>* countries = nullptr);
   std::vector<RowError> loadCsvFile(const std::string& path, const std::vector<std::string>* countries = nullptr);
   // Adds a parsed row (key "*" = all others: FieldValue{present, s="*"}). False (err filled) when
-  // the key is missing or the row's effective range overlaps an earlier row of the same key.
+  // the key or another required column has no value, or the row's effective range overlaps an
+  // earlier row of the same key.
   bool addRow(Record rec, RowError& err);
 
   // Row for `key` in effect on `date`, else the "*" row in effect on `date`, else nullptr.
@@ -39,6 +41,7 @@ class RegistryTable {
  private:
   std::string keyText(const Record& r) const;
   const Record* findExact(std::string_view key, int32_t date) const;
+  bool hasRequired(const Record& rec, RowError& err) const;
   int32_t fromOf(const Record& r) const;
   int32_t untilOf(const Record& r) const;
 
@@ -75,13 +78,17 @@ class OwnershipGraph {
   std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName,
                                 const std::vector<std::string>* countries = nullptr);
   std::vector<RowError> loadCsvFile(const std::string& path, const std::vector<std::string>* countries = nullptr);
-  // country is a packed countryCode (0 = unknown, never in any group). False (err.code/message set)
-  // when the share is out of range or would take the entity's total above 100 %.
+  // country is a packed countryCode (0 = unknown, never in any group). False (err.field/code/message
+  // set) when the share is out of range, would take the entity's total above 100 %, or gives the owner
+  // another country than an earlier row did. err.row is the number of the row being added (the caller
+  // sets it): a later row that contradicts this one names it.
   bool addEdge(const std::string& entity, const std::string& owner, int64_t sharePercentRaw, int64_t country,
                RowError& err);
 
-  // Total share of `entity` held directly or through intermediate owners by ultimate owners whose
-  // country is in the group. Unknown entity -> 0. OwnershipCycle if the chain loops.
+  // Share of `entity` held by owners whose country is in the group. Such an owner counts for its whole
+  // share, whoever holds it in turn; an owner outside the group (or of unknown country) is looked
+  // through: its share times the share of it held from the group. Unknown entity -> 0.
+  // OwnershipCycle when a chain of owners leads back to an entity already on it.
   ErrCode share(std::string_view entity, CountryTest inGroup,
                 int64_t* outPercentRaw) const;
 
@@ -93,9 +100,12 @@ class OwnershipGraph {
   struct Node {
     std::vector<Edge> owners;
     int64_t country = 0;
+    uint64_t countryRow = 0;  // the row that gave `country`, quoted when a later row contradicts it
     int64_t total = 0;
   };
   uint32_t intern(const std::string& name);
+  bool checkCountry(const std::string& owner, int64_t country, RowError& err) const;
+  static bool inGroupOf(const Node& owner, CountryTest inGroup);
   struct Walk;  // per-thread buffers of a query (registry.cpp)
   ErrCode visit(uint32_t n, CountryTest inGroup, Walk& w) const;
 

@@ -169,3 +169,167 @@ TEST_CASE("ownership: a chain of 200,000 holdings is walked without deep recursi
   REQUIRE(g.share("E5", [](int64_t) { return false; }, &v) == ErrCode::Ok);
   CHECK(v == 0);
 }
+
+TEST_CASE("ownership: an owner in the group counts whole, whoever holds it") {
+  // Regression: a CN holding company with a 10 % JP investor made its facility 0 % CN-held (only
+  // owners without owners were tested against the group; the holding company was looked through).
+  OwnershipGraph g;
+  std::istringstream in(
+      "entity,owner,share,country\n"
+      "F1,CN-Holding,100 %,CN\n"
+      "CN-Holding,JP-Fund,10 %,JP\n"
+      "F2,CN-Holding,40 %,CN\n"
+      "F2,SG-Holding,60 %,SG\n"
+      "SG-Holding,CN-Holding,50 %,CN\n"
+      "SG-Holding,AU-Fund,50 %,AU\n");
+  REQUIRE(g.loadCsv(in, "own.csv").empty());
+  int64_t v = -1;
+  REQUIRE(g.share("F1", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(100));
+  // The entity asked about is judged by its owners, not by its own country: 10 % JP is 0 % CN.
+  REQUIRE(g.share("CN-Holding", isCN, &v) == ErrCode::Ok);
+  CHECK(v == 0);
+  // A holder outside the group is still looked through: 40 % whole + 60 % x 50 % = 70 %.
+  REQUIRE(g.share("F2", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(70));
+  REQUIRE(g.share("SG-Holding", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(50));
+  // Another group: CN-Holding is looked through to JP-Fund.
+  const auto isJP = [](int64_t c) { return c == countryCode('J', 'P'); };
+  REQUIRE(g.share("F1", isJP, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(10));
+  REQUIRE(g.share("F2", isJP, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(7));  // 40 % x 10 % + 60 % x 50 % x 10 %
+}
+
+TEST_CASE("ownership: loops are judged on the chains looked through") {
+  OwnershipGraph g;
+  RowError err;
+  const int64_t cn = countryCode('C', 'N'), sg = countryCode('S', 'G');
+  // X is held by a CN owner that sits in a loop: the owner counts whole, the loop above it is not walked.
+  REQUIRE(g.addEdge("X", "A", decFromInt(30), cn, err));
+  REQUIRE(g.addEdge("A", "B", decFromInt(50), sg, err));
+  REQUIRE(g.addEdge("B", "A", decFromInt(50), cn, err));
+  int64_t v = -1;
+  REQUIRE(g.share("X", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(30));
+  // Looked through (A is outside this group), the same chain loops.
+  CHECK(g.share("X", [](int64_t) { return false; }, &v) == ErrCode::OwnershipCycle);
+  // Asked about A itself, the chain A <- B <- A comes back to A: a loop whatever A's country.
+  CHECK(g.share("A", isCN, &v) == ErrCode::OwnershipCycle);
+  // An entity holding itself is a loop too, on the fast path's watch.
+  REQUIRE(g.addEdge("S", "S", decFromInt(10), cn, err));
+  CHECK(g.share("S", isCN, &v) == ErrCode::OwnershipCycle);
+  // The per-thread state is clean after a failed walk: the next query is right.
+  REQUIRE(g.share("X", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(30));
+}
+
+TEST_CASE("ownership: the memo is per query, and a node's own country stays out of it") {
+  // H (CN) holds F directly and through K. Asked for CN, H counts whole on both edges; asked for AU,
+  // H is looked through to Z while K counts whole. Asked about H itself, its own country plays no
+  // part: the memo of a node is what its owners hold, never its own country.
+  OwnershipGraph g;
+  RowError err;
+  const int64_t cn = countryCode('C', 'N'), au = countryCode('A', 'U');
+  REQUIRE(g.addEdge("F", "H", decFromInt(20), cn, err));
+  REQUIRE(g.addEdge("F", "K", decFromInt(80), au, err));
+  REQUIRE(g.addEdge("K", "H", decFromInt(25), cn, err));
+  REQUIRE(g.addEdge("H", "Z", decFromInt(100), au, err));
+  int64_t v = -1;
+  REQUIRE(g.share("F", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(40));  // 20 + 80 x 25 %
+  const auto isAU = [](int64_t c) { return c == countryCode('A', 'U'); };
+  REQUIRE(g.share("F", isAU, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(100));  // K counts whole (80); H is looked through to Z: 20 x 100 %
+  REQUIRE(g.share("H", isCN, &v) == ErrCode::Ok);
+  CHECK(v == 0);
+}
+
+TEST_CASE("ownership: an owner given two countries is a row error on the later row") {
+  OwnershipGraph g;
+  std::istringstream in(
+      "entity,owner,share,country\n"
+      "F1,Holding X,10 %,CN\n"
+      "F2,Holding X,30 %,SG\n"
+      "F3,Holding X,5 %,CN\n");
+  auto errs = g.loadCsv(in, "facilities.csv");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].file == "facilities.csv");
+  CHECK(errs[0].row == 2);
+  CHECK(errs[0].field == "country");
+  CHECK(errs[0].code == ErrCode::InvalidValue);
+  CHECK(errs[0].message == "Holding X is CN on row 1, not SG");
+  int64_t v = -1;
+  REQUIRE(g.share("F2", isCN, &v) == ErrCode::Ok);
+  CHECK(v == 0);  // the row was skipped: F2 has no owner
+  REQUIRE(g.share("F3", isCN, &v) == ErrCode::Ok);
+  CHECK(v == decFromInt(5));
+
+  // Rows added one by one (an example's inline rows): a row without a country contradicts nothing,
+  // and a later country fills it in.
+  OwnershipGraph h;
+  RowError err;
+  err.row = 1;
+  REQUIRE(h.addEdge("E1", "O", decFromInt(10), 0, err));
+  err.row = 2;
+  REQUIRE(h.addEdge("E2", "O", decFromInt(10), countryCode('C', 'N'), err));
+  err.row = 3;
+  REQUIRE(h.addEdge("E3", "O", decFromInt(10), 0, err));
+  err.row = 4;
+  CHECK_FALSE(h.addEdge("E4", "O", decFromInt(10), countryCode('R', 'U'), err));
+  CHECK(err.field == "country");
+  CHECK(err.message == "O is CN on row 2, not RU");
+}
+
+TEST_CASE("registry: a row with an empty cell in a declared column is refused on load") {
+  // Regression: such a row loaded, and every shipment reading it failed with "missing shipment field".
+  RegistryTable t = [] {
+    Schema s;
+    int key = s.add({"producer", FieldKind::Text, {}, {}, true});
+    s.add({"rate", FieldKind::Decimal, *unitParse("%"), {}, false});  // as the checker declares it
+    s.add({"note", FieldKind::Text, {}, {}, false});
+    s.add({"from", FieldKind::Date, {}, {}, false});
+    s.add({"until", FieldKind::Date, {}, {}, false});
+    return RegistryTable("rates", s, key);
+  }();
+  std::istringstream in(
+      "producer,rate,note,from,until\n"
+      "P1,5 %,a,,\n"
+      "P2,,b,2027-01-01,\n"
+      "P3, ,c,2027-01-01,2027-12-31\n"
+      "P4,7 %,,2027-01-01,2027-12-31\n"
+      "P5,8 %,e,,2027-12-31\n");
+  auto errs = t.loadCsv(in, "rates.csv");
+  REQUIRE(errs.size() == 3);
+  CHECK(errs[0].row == 2);
+  CHECK(errs[0].field == "rate");
+  CHECK(errs[0].code == ErrCode::MissingField);
+  CHECK(errs[1].row == 3);
+  CHECK(errs[1].field == "rate");
+  CHECK(errs[2].row == 4);
+  CHECK(errs[2].field == "note");
+  CHECK(t.size() == 2);  // from and until may be empty (open-ended)
+  CHECK(t.find("P1", day(2027, 6, 1)) != nullptr);
+  CHECK(t.find("P2", day(2027, 6, 1)) == nullptr);
+
+  // A declared column missing from the header rejects the file.
+  RegistryTable u = t;
+  std::istringstream noRate("producer,note\nP9,x\n");
+  errs = u.loadCsv(noRate, "r2.csv");
+  REQUIRE(errs.size() == 1);
+  CHECK(errs[0].field == "rate");
+  CHECK(errs[0].row == 0);
+
+  // Rows given inline take the same check.
+  Record rec;
+  rec.values = {FieldValue{true, 0, "P7"}, FieldValue{}, FieldValue{true, 0, "n"}, FieldValue{}, FieldValue{}};
+  rec.row = 3;
+  RowError err;
+  CHECK_FALSE(t.addRow(rec, err));
+  CHECK(err.row == 3);
+  CHECK(err.field == "rate");
+  CHECK(err.code == ErrCode::MissingField);
+  rec.values[1] = FieldValue{true, decFromInt(1), ""};
+  CHECK(t.addRow(rec, err));
+}
