@@ -127,12 +127,8 @@ bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out,
   if (p.code != ErrCode::Ok) {
     size_t dot = num.find('.');
     size_t frac = dot == std::string_view::npos ? 0 : num.size() - dot - 1;
-    if (frac > static_cast<size_t>(kScale))
-      return fail(err, ErrCode::InvalidValue,
-                  "'" + std::string(num) + "' has more than 6 decimal places");
-    if (p.code == ErrCode::OutOfRange)
-      return fail(err, ErrCode::OutOfRange,
-                  "'" + std::string(num) + "' is out of range (numbers lie between -9223372036854.775807 and 9223372036854.775807)");
+    if (frac > static_cast<size_t>(kScale)) return fail(err, ErrCode::InvalidValue, numberTooPreciseMessage(num));
+    if (p.code == ErrCode::OutOfRange) return fail(err, ErrCode::OutOfRange, numberOutOfRangeMessage(num));
     return fail(err, ErrCode::InvalidValue, "malformed number '" + std::string(num) + "'");
   }
 
@@ -250,6 +246,14 @@ bool parseHs(std::string_view t, FieldValue& out, RowError* err) {
   out.s.assign(digits.data(), digits.size());
   out.present = true;
   return true;
+}
+
+std::string numberOutOfRangeMessage(std::string_view num) {
+  return "'" + std::string(num) + "' is out of range (numbers lie between -9223372036854.775807 and 9223372036854.775807)";
+}
+
+std::string numberTooPreciseMessage(std::string_view num) {
+  return "'" + std::string(num) + "' has more than 6 decimal places";
 }
 
 bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,

@@ -90,6 +90,12 @@ std::string utf8Sanitize(std::string_view s);
 // UTF-8 is rejected in every kind of cell (E0009), so output files stay valid UTF-8.
 bool parseCell(const FieldSpec& spec, std::string_view text, FieldValue& out, RowError& err,
                const std::vector<std::string>* countries = nullptr);
+// parseCell's messages for a number it cannot hold (E0010 out of range, E0009 more than 6 decimal
+// places). The JSON Lines reader gives them too: it judges a number with a far exponent (1e41, 1e-50)
+// before writing its digits out, and quotes it as written.
+std::string numberOutOfRangeMessage(std::string_view num);
+std::string numberTooPreciseMessage(std::string_view num);
+
 // An HS cell (trimmed) as parseCell reads it: its digits in `s`, its hsKey in `i`. With a null err
 // the reason for a refusal is not written (the fast path of a caller that falls back to parseCell).
 bool parseHs(std::string_view text, FieldValue& out, RowError* err);

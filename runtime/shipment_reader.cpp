@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
+#include "runtime/decimal.h"
+
 namespace lode::rt {
 
 namespace {
@@ -21,30 +25,58 @@ bool isBareNumber(std::string_view s) {
   return true;
 }
 
-// JSON allows exponents ("1.5e3"); shift the decimal point textually so the value stays exact.
-std::string expandExponent(const std::string& raw) {
+// A JSON number as exact decimal text: JSON allows exponents ("1.5e3"), and the decimal point is
+// moved in the text, so the value stays exact. Zero is zero whatever its exponent (0e-50). A value
+// whose point lands more than kFarDigits away (1e41, 1e-50) is judged without writing its digits out
+// (an exponent can have any number of digits): out of range, or more than 6 decimal places, the same
+// verdicts parseCell gives, and `problem` says which; `text` then keeps the number as written.
+struct JsonNumber {
+  std::string text;
+  ErrCode problem = ErrCode::Ok;
+};
+
+constexpr int64_t kFarDigits = 40;  // far outside the range (13 integer digits) and the 6 places
+
+// The exponent's value, saturated: past a billion it only matters that it is far.
+int64_t exponentValue(std::string_view e) {
+  bool neg = !e.empty() && e[0] == '-';
+  if (!e.empty() && (e[0] == '-' || e[0] == '+')) e.remove_prefix(1);
+  int64_t v = 0;
+  for (char c : e) v = std::min<int64_t>(v * 10 + (c - '0'), 1'000'000'000);
+  return neg ? -v : v;
+}
+
+JsonNumber jsonNumber(const std::string& raw) {
   size_t e = raw.find_first_of("eE");
-  if (e == std::string::npos) return raw;
-  std::string mant = raw.substr(0, e);
-  long exp = 0;
-  try {
-    exp = std::stol(raw.substr(e + 1));
-  } catch (...) {
-    return raw;
+  if (e == std::string::npos) return {raw};
+  std::string_view mant(raw.data(), e);
+  bool neg = !mant.empty() && mant[0] == '-';
+  if (neg) mant.remove_prefix(1);
+  // The mantissa's digits, and how many of them stand before the point once the exponent is applied.
+  std::string digits;
+  int64_t point = -1;
+  for (char c : mant) {
+    if (c == '.') point = static_cast<int64_t>(digits.size());
+    else digits += c;
   }
-  if (exp > 40 || exp < -40) return raw;  // far outside the decimal range; let decParse reject it
-  std::string sign;
-  if (!mant.empty() && mant[0] == '-') sign = "-", mant.erase(0, 1);
-  size_t dot = mant.find('.');
-  std::string digits = dot == std::string::npos ? mant : mant.substr(0, dot) + mant.substr(dot + 1);
-  long point = static_cast<long>(dot == std::string::npos ? mant.size() : dot) + exp;
-  std::string out;
-  if (point <= 0) out = "0." + std::string(static_cast<size_t>(-point), '0') + digits;
-  else if (point >= static_cast<long>(digits.size())) out = digits + std::string(static_cast<size_t>(point) - digits.size(), '0');
-  else out = digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
-  size_t nz = 0;
-  while (nz + 1 < out.size() && out[nz] == '0' && out[nz + 1] != '.') ++nz;
-  return sign + out.substr(nz);
+  if (point < 0) point = static_cast<int64_t>(digits.size());
+  size_t lead = digits.find_first_not_of('0');
+  if (lead == std::string::npos) return {"0"};
+  digits.erase(0, lead);
+  point -= static_cast<int64_t>(lead);
+  point += exponentValue(std::string_view(raw).substr(e + 1));
+  const int64_t size = static_cast<int64_t>(digits.size());
+  if (size - point > kScale && (point > kFarDigits || point < -kFarDigits)) return {raw, ErrCode::InvalidValue};
+  if (point > kFarDigits) return {raw, ErrCode::OutOfRange};
+  std::string out = neg ? "-" : "";
+  if (point <= 0) out += "0." + std::string(static_cast<size_t>(-point), '0') + digits;
+  else if (point >= size) out += digits + std::string(static_cast<size_t>(point - size), '0');
+  else out += digits.substr(0, static_cast<size_t>(point)) + "." + digits.substr(static_cast<size_t>(point));
+  return {out};
+}
+
+std::string numberMessage(ErrCode problem, std::string_view num) {
+  return problem == ErrCode::OutOfRange ? numberOutOfRangeMessage(num) : numberTooPreciseMessage(num);
 }
 
 // Flattens one JSON object into (dotted key, source text) pairs, keeping numbers as written.
@@ -54,6 +86,7 @@ struct FlatSax : nlohmann::json_sax<nlohmann::json> {
     std::string text;
     bool isNull = false;
     bool isArray = false;
+    ErrCode problem = ErrCode::Ok;  // a number that cannot be a decimal (see jsonNumber)
   };
   std::vector<Item> items;
   std::vector<std::string> path;  // enclosing object keys
@@ -68,10 +101,10 @@ struct FlatSax : nlohmann::json_sax<nlohmann::json> {
     for (const auto& p : path) k += p + ".";
     return k + pendingKey;
   }
-  bool scalar(std::string text, bool isNull = false) {
+  bool scalar(std::string text, bool isNull = false, ErrCode problem = ErrCode::Ok) {
     if (skipDepth > 0) return true;
     if (depth == 0) { notObject = true; return false; }
-    items.push_back({fullKey(), std::move(text), isNull, false});
+    items.push_back({fullKey(), std::move(text), isNull, false, problem});
     return true;
   }
   bool null() override { return scalar("", true); }
@@ -79,7 +112,10 @@ struct FlatSax : nlohmann::json_sax<nlohmann::json> {
   bool number_integer(number_integer_t v) override { return scalar(std::to_string(v)); }
   bool number_unsigned(number_unsigned_t v) override { return scalar(std::to_string(v)); }
   // The binary value is deliberately ignored: only the source text is exact.
-  bool number_float(number_float_t, const string_t& s) override { return scalar(expandExponent(s)); }
+  bool number_float(number_float_t, const string_t& s) override {
+    JsonNumber n = jsonNumber(s);
+    return scalar(std::move(n.text), false, n.problem);
+  }
   bool string(string_t& s) override { return scalar(s); }
   bool binary(binary_t&) override { return scalar(""); }
   bool start_object(std::size_t) override {
@@ -323,6 +359,11 @@ bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
       continue;
     }
     if (item.isNull) continue;
+    if (item.problem != ErrCode::Ok && schema_.fields[fi].kind == FieldKind::Decimal) {  // others keep the text
+      errs.push_back({file_, rec.row, item.key, item.problem, numberMessage(item.problem, item.text)});
+      failed[fi] = true;
+      continue;
+    }
     size_t before = errs.size();
     setCell(rec, f, item.text, noUnit, errs);
     if (errs.size() != before) failed[fi] = true;

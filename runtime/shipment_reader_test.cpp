@@ -198,3 +198,55 @@ TEST_CASE("jsonl: an overlong line is one row error, and invalid UTF-8 never rea
   CHECK(utf8Invalid(rows[1].errs[0].message) == std::string_view::npos);
   CHECK(rows[2].errs.empty());
 }
+
+TEST_CASE("jsonl: exponents far from the decimal point get the number's own error, zero is zero") {
+  // Regression: past |exp| 40 the text was passed on as written, and "1e41" read as 1 with the unit
+  // "e41" (E0011 unknown unit).
+  Schema s;
+  s.add({"share1", FieldKind::Decimal, *unitParse("%"), {}, false});
+  s.add({"note", FieldKind::Text, {}, {}, false});
+  std::istringstream in(
+      "{\"share1\": 1e41}\n"
+      "{\"share1\": 0e-50}\n"
+      "{\"share1\": 1e-50}\n"
+      "{\"share1\": -2.5E-99999999999999999999}\n"
+      "{\"share1\": 0.0e99999999999999999999}\n"
+      "{\"share1\": 0.00000000000000000000000000000000000000000000000000025e50}\n"
+      "{\"share1\": 1.0000000000000000000000000000000000000000000000000000001e41}\n"
+      "{\"share1\": 1e-7}\n"
+      "{\"share1\": 1e13}\n"
+      "{\"share1\": -25e-1}\n"
+      "{\"note\": 1e41}\n"
+      "{\"share1\": 1e-400}\n");
+  RecordReader r(s);
+  r.attach(in, RecordFormat::Jsonl, "e.jsonl");
+  auto rows = readAll(r);
+  REQUIRE(rows.size() == 12);
+  auto one = [&](size_t i) -> const RowError& {
+    REQUIRE(rows[i].errs.size() == 1);
+    CHECK(rows[i].errs[0].field == "share1");
+    return rows[i].errs[0];
+  };
+  CHECK(one(0).code == ErrCode::OutOfRange);
+  CHECK(rows[0].errs[0].message.find("'1e41' is out of range") == 0);
+  CHECK(rows[1].errs.empty());
+  CHECK(rows[1].rec.values[0].present);
+  CHECK(rows[1].rec.values[0].i == 0);
+  CHECK(one(2).code == ErrCode::InvalidValue);
+  CHECK(rows[2].errs[0].message == "'1e-50' has more than 6 decimal places");
+  CHECK(one(3).code == ErrCode::InvalidValue);  // an exponent of any length
+  CHECK(rows[3].errs[0].message == "'-2.5E-99999999999999999999' has more than 6 decimal places");
+  CHECK(rows[4].errs.empty());
+  CHECK(rows[4].rec.values[0].i == 0);
+  CHECK(rows[5].errs.empty());  // 0.025: the leading zeros do not count as far
+  CHECK(rows[5].rec.values[0].i == 25'000);
+  CHECK(one(6).code == ErrCode::InvalidValue);  // out of range too, but the places are judged first, as in parseCell
+  CHECK(one(7).code == ErrCode::InvalidValue);
+  CHECK(rows[7].errs[0].message == "'0.0000001' has more than 6 decimal places");
+  CHECK(one(8).code == ErrCode::OutOfRange);
+  CHECK(rows[9].errs.empty());
+  CHECK(rows[9].rec.values[0].i == -2'500'000);
+  CHECK(rows[10].errs.empty());  // a text field keeps a far number as written
+  CHECK(rows[10].rec.values[1].s == "1e41");
+  CHECK(one(11).code == ErrCode::InvalidValue);
+}
