@@ -102,7 +102,8 @@ TExpr Checker::lowerCall(const ast::Expr& e) {
     if (!qc || *qc <= 0) { d_.error(code::kBadCall, e.kids[1]->range, "the rounding unit must be a positive constant"); return bad(e.range); }
     rt::RoundingMode mode = rt::RoundingMode::HalfEven;
     if (e.kids.size() == 3) {
-      const std::string& m = e.kids[2]->text;
+      // The mode is a bare word (`half_up`), not a string or any other expression with that text.
+      const std::string& m = e.kids[2]->kind == ast::ExprKind::Name ? e.kids[2]->text : std::string();
       if (m == "half_up") mode = rt::RoundingMode::HalfUp;
       else if (m == "down") mode = rt::RoundingMode::Down;
       else if (m != "half_even") { d_.error(code::kBadCall, e.kids[2]->range, "rounding mode is half_even, half_up or down"); return bad(e.range); }
