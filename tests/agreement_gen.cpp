@@ -917,20 +917,25 @@ void Gen::examples() {
       for (const auto& r : regs_) {
         out_ += fmt::format("  registry {} {{\n", r.name);
         if (r.ownership) {
-          // Direct holdings, a chain through a holding company, and sometimes a loop (E0006).
+          // Direct holdings, a chain through a holding company, and sometimes a loop (E0006). An owner
+          // has one country (a row giving it another is refused): the holding companies' are drawn once.
+          const std::string h1 = country(), h2 = country(), h3 = country();
           for (const auto& f : facilities_) {
             if (!chance(70)) continue;
             int64_t left = 100;
             for (size_t k = 0, nk = 1 + pick(3); k < nk && left > 0; ++k) {
               int64_t share = between(1, left);
               left -= share;
-              std::string owner = chance(30) ? "H1" : fmt::format("{}-{}", f, k);
-              out_ += fmt::format("    {{ entity: \"{}\", owner: \"{}\", share: {} %, country: {} }}\n", f, owner, share, country());
+              bool held = chance(30);
+              std::string owner = held ? "H1" : fmt::format("{}-{}", f, k);
+              out_ += fmt::format("    {{ entity: \"{}\", owner: \"{}\", share: {} %, country: {} }}\n", f, owner, share,
+                                  held ? h1 : country());
             }
           }
-          out_ += fmt::format("    {{ entity: \"H1\", owner: \"H2\", share: {} %, country: {} }}\n", between(1, 100), country());
-          out_ += fmt::format("    {{ entity: \"H2\", owner: \"{}\", share: {} %, country: {} }}\n", chance(15) ? "H1" : "H3",
-                              between(1, 100), country());
+          out_ += fmt::format("    {{ entity: \"H1\", owner: \"H2\", share: {} %, country: {} }}\n", between(1, 100), h2);
+          bool loop = chance(15);
+          out_ += fmt::format("    {{ entity: \"H2\", owner: \"{}\", share: {} %, country: {} }}\n", loop ? "H1" : "H3",
+                              between(1, 100), loop ? h1 : h3);
         } else {
           std::vector<std::string> keys;
           if (r.key == "producer") keys = producers_;

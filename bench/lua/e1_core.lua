@@ -70,8 +70,9 @@ return function(D)
     return n
   end
   local ON_STACK, DONE = 1, 2
-  -- OwnershipGraph::visit: the share of n held by FEOC ultimate owners, shares multiplied along each
-  -- chain (percent x percent / 100, one rounding). false on a cycle or an overflow.
+  -- OwnershipGraph::visit: the share of n held from FEOC through its owners: an FEOC owner counts
+  -- whole, another owner is looked through, shares multiplied along each chain (percent x percent /
+  -- 100, one rounding). false on a cycle or an overflow.
   local function visit(n, state, memo)
     state[n] = ON_STACK
     local sum = ZERO
@@ -79,11 +80,13 @@ return function(D)
     for i = 1, #owners do
       local edge = owners[i]
       local o, part = edge[1], nil
-      if #o.owners == 0 then
-        part = FEOC[o.country] and edge[2] or ZERO
+      local st = state[o]
+      if st == ON_STACK then return false end
+      if FEOC[o.country] then
+        part = edge[2]
+      elseif #o.owners == 0 then
+        part = ZERO
       else
-        local st = state[o]
-        if st == ON_STACK then return false end
         if st == nil and not visit(o, state, memo) then return false end
         part = mulRatio(edge[2], memo[o], HUNDRED_PCT_RAW)
         if part == nil then return false end
