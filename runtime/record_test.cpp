@@ -52,6 +52,15 @@ TEST_CASE("decimal cells: units, conversion, bare numbers") {
   p = parse(t, "0.5 kg");
   REQUIRE(p.ok);
   CHECK(p.v.i == 500);  // 0.0005 t
+  p = parse(t, "100000 lb");
+  REQUIRE(p.ok);
+  CHECK(p.v.i == 45'359'237);  // 45.359237 t, exact
+  // 1000 lb is 0.45359237 t: never rounded (0.453592 t would fall below a `1000 lb` threshold).
+  p = parse(t, "1000 lb");
+  CHECK_FALSE(p.ok);
+  CHECK(p.err.code == ErrCode::InvalidValue);
+  CHECK(p.err.message == "'1000 lb' is not exact in t (6 decimal places); write it in t");
+  CHECK_FALSE(parse(t, "0.0001 kg").ok);  // 0.0000001 t
 
   p = parse(t, "20");
   CHECK_FALSE(p.ok);
