@@ -700,6 +700,9 @@ void Frame::classify() {
     if (!mineral->present) mineral = &tables_.classified[i][0];
     if (!node->present && c.node >= 0) node = &tables_.classified[i][1];
     out_.classification = int(i);  // the assessment says which rule; no trace event needed
+    // A condition may have read a value while the mineral or node was absent (`otherwise` caught
+    // it): computed again when next read, with the rule's.
+    for (uint32_t d : tables_.classificationReaders) globalState[d] = 0;
     return;
   }
 }
@@ -804,6 +807,7 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
   tables_.compiledSlots = compiled ? compiled->maxSlots() : 0;
   tables_.originReaders = ir::originReaders(p);
   tables_.portionReaders = ir::portionReaders(p);
+  tables_.classificationReaders = ir::classificationReaders(p);
   for (uint32_t f = 0; f < p.shipment.fields.size(); ++f)
     if (p.shipment.fields[f].required) tables_.required.push_back(f);
   tables_.requiredAreStandard =

@@ -53,6 +53,7 @@ class Interpreter {
     uint32_t compiledSlots = 0;  // locals the compiled measures may write (CompiledProgram::maxSlots)
     ir::OriginReaders originReaders;  // scopes answered before the origin is settled, values to redo
     std::vector<uint32_t> portionReaders;  // values to redo for each quota part, and after
+    std::vector<uint32_t> classificationReaders;  // values to redo once a `classify` rule applies
     std::vector<uint32_t> required;        // the shipment fields every evaluation needs
     bool requiredAreStandard = false;      // exactly date, hs, origin, quantity and value
   };

@@ -255,6 +255,9 @@ OriginReaders originReaders(const Program& p);
 // The top-level values that read the shipment's quantity or value, directly or through another: a
 // quota part binds both to the part's, so the executors compute them again for each part and after.
 std::vector<uint32_t> portionReaders(const Program& p);
+// The top-level values that read the mineral or the node: a `classify` condition may read them while
+// those are absent, so a rule that supplies them makes the executors compute them again.
+std::vector<uint32_t> classificationReaders(const Program& p);
 
 // Prints the IR in a readable form (lode check --dump=ir).
 std::string dumpProgram(const Program& p, const SourceManager& sm);

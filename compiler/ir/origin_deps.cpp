@@ -1,5 +1,6 @@
 // What reads a value that changes during an evaluation: the effective origin, which the origin rules
-// change (ir.h OriginReaders), and the quantity and value, which a quota part binds to the part's.
+// change (ir.h OriginReaders), the quantity and value, which a quota part binds to the part's, and the
+// mineral and node, which a `classify` rule supplies after its condition has read them absent.
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -61,6 +62,14 @@ OriginReaders originReaders(const Program& p) {
 std::vector<uint32_t> portionReaders(const Program& p) {
   // unit_price is not one: it stays the shipment's inside a part.
   Reads reads(p, [](const Node& n) { return n.op == Op::Field && (n.a == kFieldQuantity || n.a == kFieldValue); });
+  std::vector<uint32_t> out;
+  for (uint32_t d = 0; d < p.defs.size(); ++d)
+    if (reads.ofDef(d)) out.push_back(d);
+  return out;
+}
+
+std::vector<uint32_t> classificationReaders(const Program& p) {
+  Reads reads(p, [](const Node& n) { return n.op == Op::Field && (n.a == kFieldMineral || n.a == kFieldNode); });
   std::vector<uint32_t> out;
   for (uint32_t d = 0; d < p.defs.size(); ++d)
     if (reads.ofDef(d)) out.push_back(d);
