@@ -88,6 +88,7 @@ class Checker {
   TExpr expectBool(const ast::Expr& e);
   // Converts a Num value to `to` (same dimension) exactly; folds constants.
   TExpr convert(const TExpr& v, const rt::Unit& to, SourceRange r);
+  std::optional<int> scaledOperand(int node, rt::Rational f);  // convert's exact path for * and /
   // Brings two Num values to one unit for +, -, comparisons, min/max. False after an error.
   bool unify(TExpr& a, TExpr& b, SourceRange r, const char* what);
   std::optional<TExpr> compareInexactConstant(const TExpr& a, const TExpr& b, ir::Op op, SourceRange r);

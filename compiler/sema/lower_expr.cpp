@@ -101,10 +101,41 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
     n.imm = *out;
     return value(emit(n), t, r);
   }
+  if (auto fused = scaledOperand(v.node, *f)) return value(*fused, t, r);
   ir::Node n = mk(Op::Scale, Kind::Num, pos(r));
   n.imm = f->num;
   n.imm2 = f->den;
   return value(emit(n, {v.node}), t, r);
+}
+
+// A product or quotient brought to another unit by a whole factor (USD/kg * t is USD·t/kg, x 1000 to
+// USD; t / kg is x 1000 a plain number): the factor goes into an operand, exactly, before the one
+// rounding of the product, instead of scaling the product already rounded to 6 places (which left 3
+// in the result). A quotient by 1/k scales its divisor by k. nullopt: scale after, as any value.
+std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
+  const ir::Node n = p_->nodes[size_t(node)];  // a copy: emitting below may move the node table
+  bool mul = n.op == Op::Mul, div = n.op == Op::Div;
+  if ((!mul && !div) || (f.den != 1 && !(div && f.num == 1))) return std::nullopt;
+  const uint32_t* k = p_->kidsOf(n);
+  int kids[2] = {int(k[0]), int(k[1])};
+  // The operand to scale: the divisor by 1/k, else a constant factor (folded), else the first.
+  int which = f.den != 1 ? 1 : (mul && constValue(kids[1]) && !constValue(kids[0])) ? 1 : 0;
+  int64_t by = f.den != 1 ? f.den : f.num;
+  int scaled;
+  if (auto c = constValue(kids[which])) {
+    auto folded = exactConversion(*c, rt::Rational{by, 1});
+    if (!folded) return std::nullopt;  // out of range: scale the product after, and let it say so
+    ir::Node kn = mk(Op::Const, Kind::Num, n.pos);
+    kn.imm = *folded;
+    scaled = emit(kn);
+  } else {
+    ir::Node sn = mk(Op::Scale, Kind::Num, n.pos);
+    sn.imm = by;
+    sn.imm2 = 1;
+    scaled = emit(sn, {kids[which]});
+  }
+  kids[which] = scaled;
+  return emit(n, {kids[0], kids[1]});
 }
 
 // Two numbers meeting in +, -, a comparison or min/max: same dimension, then the unit with the
