@@ -95,7 +95,7 @@ std::string describeUnit(const Unit& u) {
       default: break;
     }
   }
-  if (nonZero == 0 && u.currencyExp == 1) return "a currency amount in " + u.currency;
+  if (nonZero == 0 && u.currencyExp == 1 && u.currency2Exp == 0) return "a currency amount in " + u.currency;
   return "a unit compatible with " + unitText(u);
 }
 

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <iterator>
 #include <limits>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace lode::rt {
 
@@ -76,22 +79,41 @@ std::optional<Rational> ratMake(i128 num, i128 den) {
 
 bool isOne(const Rational& r) { return r.num == 1 && r.den == 1; }
 
+// The currencies of a * b^sign into u: the exponents of each code added up. At most two codes may
+// remain, with exponents of opposite signs (an exchange rate, USD/EUR; EUR x USD/EUR is USD).
+bool combineCurrencies(const Unit& a, const Unit& b, int sign, Unit& u) {
+  std::vector<std::pair<std::string, int>> terms;
+  auto add = [&](const std::string& code, int e) {
+    if (e == 0) return;
+    for (auto& t : terms)
+      if (t.first == code) { t.second += e; return; }
+    terms.emplace_back(code, e);
+  };
+  add(a.currency, a.currencyExp);
+  add(a.currency2, a.currency2Exp);
+  add(b.currency, sign * b.currencyExp);
+  add(b.currency2, sign * b.currency2Exp);
+  std::erase_if(terms, [](const auto& t) { return t.second == 0; });
+  if (terms.size() > 2 || (terms.size() == 2 && (terms[0].second > 0) == (terms[1].second > 0))) return false;
+  for (const auto& t : terms)
+    if (t.second < std::numeric_limits<int8_t>::min() || t.second > std::numeric_limits<int8_t>::max()) return false;
+  std::sort(terms.begin(), terms.end());
+  if (terms.size() > 0) { u.currency = terms[0].first; u.currencyExp = static_cast<int8_t>(terms[0].second); }
+  if (terms.size() > 1) { u.currency2 = terms[1].first; u.currency2Exp = static_cast<int8_t>(terms[1].second); }
+  return true;
+}
+
 // a * b^sign for sign = +1 (multiply) or -1 (divide).
 std::optional<Unit> combine(const Unit& a, const Unit& b, int sign) {
   if (unitIsInvalid(a) || unitIsInvalid(b)) return std::nullopt;
-  if (a.currencyExp != 0 && b.currencyExp != 0 && a.currency != b.currency) return std::nullopt;
   Unit u;
+  if (!combineCurrencies(a, b, sign, u)) return std::nullopt;
   for (size_t i = 0; i < kDims; ++i) {
     int e = a.exp[i] + sign * b.exp[i];
     if (e < std::numeric_limits<int8_t>::min() || e > std::numeric_limits<int8_t>::max())
       return std::nullopt;
     u.exp[i] = static_cast<int8_t>(e);
   }
-  int ce = a.currencyExp + sign * b.currencyExp;
-  if (ce < std::numeric_limits<int8_t>::min() || ce > std::numeric_limits<int8_t>::max())
-    return std::nullopt;
-  u.currencyExp = static_cast<int8_t>(ce);
-  if (ce != 0) u.currency = a.currencyExp != 0 ? a.currency : b.currency;
 
   std::optional<Rational> scale =
       sign > 0 ? ratMake(static_cast<i128>(a.scale.num) * b.scale.num,
@@ -130,12 +152,13 @@ std::string_view trim(std::string_view s) {
 bool Unit::dimensionless() const {
   for (int8_t e : exp)
     if (e != 0) return false;
-  return currencyExp == 0;
+  return currencyExp == 0 && currency2Exp == 0;
 }
 
 bool Unit::sameDimension(const Unit& o) const {
   if (unitIsInvalid(*this) || unitIsInvalid(o)) return false;
-  return exp == o.exp && currencyExp == o.currencyExp && currency == o.currency;
+  return exp == o.exp && currencyExp == o.currencyExp && currency == o.currency && currency2Exp == o.currency2Exp &&
+         currency2 == o.currency2;
 }
 
 bool isCurrencyCode(std::string_view s) {
@@ -229,6 +252,7 @@ std::string unitText(const Unit& u) {
     }
   };
   put(u.currency, u.currencyExp);
+  put(u.currency2, u.currency2Exp);
   for (size_t i = 0; i < kDims; ++i) put(kBaseName[i], u.exp[i]);
   if (num.empty() && den.empty()) return u.scale.num == 1 && u.scale.den == 100 ? "%" : "1";
   return (num.empty() ? "1" : num) + den;

@@ -24,6 +24,10 @@ struct Unit {
   std::array<int8_t, static_cast<size_t>(Dim::kCount)> exp{};  // dimension exponents
   std::string currency;      // "" or ISO 4217 code
   int8_t currencyExp = 0;    // exponent of the currency (1 in USD, 1 in USD/t, 0 in t)
+  // An exchange rate holds a second currency (USD/EUR): then the two codes are in alphabetical order
+  // (EUR -1 here, USD +1 above would be swapped) and their exponents have opposite signs.
+  std::string currency2;
+  int8_t currency2Exp = 0;
   Rational scale;            // value in base units = value * scale
   std::string text;          // as written, for messages ("USD/t")
 
@@ -40,11 +44,12 @@ std::optional<Unit> unitAtom(std::string_view name);
 // nullopt on an unknown or empty atom and wherever unitMulChecked/unitDivChecked would fail.
 std::optional<Unit> unitParse(std::string_view text);
 Unit unitNone();  // dimensionless, scale 1
-// unitMul/unitDiv assume the operands combine: at most one distinct currency, and exponents and
-// scale stay representable. Otherwise they return unitInvalid(). Use the Checked forms to test.
+// unitMul/unitDiv assume the operands combine: at most two distinct currencies, one per and one over
+// (an exchange rate, USD/EUR), and exponents and scale stay representable. Otherwise they return
+// unitInvalid(). Use the Checked forms to test.
 Unit unitMul(const Unit& a, const Unit& b);
 Unit unitDiv(const Unit& a, const Unit& b);
-// nullopt when two different currencies would combine (USD * EUR, USD / EUR) or on overflow.
+// nullopt when currencies would combine other than as a rate (USD * EUR, USD*EUR/t) or on overflow.
 std::optional<Unit> unitMulChecked(const Unit& a, const Unit& b);
 std::optional<Unit> unitDivChecked(const Unit& a, const Unit& b);
 // Poison unit: currency "!", so it has the same dimension as no real unit.

@@ -133,11 +133,25 @@ TEST_CASE("units: multiplication and division") {
   CHECK(unitText(unitMul(u("kg"), u("kg"))) == "kg*kg");
 }
 
-TEST_CASE("units: currencies do not mix") {
+TEST_CASE("units: currencies mix only as an exchange rate") {
   CHECK(!unitMulChecked(u("USD"), u("EUR")).has_value());
-  CHECK(!unitDivChecked(u("USD"), u("EUR")).has_value());
-  CHECK(!unitParse("USD/EUR").has_value());
   CHECK(!unitParse("USD/t*EUR").has_value());
+  CHECK(!unitParse("USD*EUR/t").has_value());
+  // A rate, USD per EUR: EUR x USD/EUR is USD; USD / (USD/EUR) is EUR.
+  auto rate = unitDivChecked(u("USD"), u("EUR"));
+  REQUIRE(rate.has_value());
+  CHECK(rate->sameDimension(u("USD/EUR")));
+  CHECK(!rate->sameDimension(u("EUR/USD")));
+  CHECK(unitText(*unitParse("USD/EUR")) == "USD/EUR");
+  auto usd = unitMulChecked(u("EUR"), *rate);
+  REQUIRE(usd.has_value());
+  CHECK(usd->sameDimension(u("USD")));
+  CHECK(usd->currency2.empty());
+  auto eur = unitDivChecked(u("USD"), *rate);
+  REQUIRE(eur.has_value());
+  CHECK(eur->sameDimension(u("EUR")));
+  CHECK(unitMulChecked(u("USD/EUR"), u("EUR/t")).value().sameDimension(u("USD/t")));
+  CHECK(!unitMulChecked(*rate, u("NOK")).has_value());  // a third currency
   CHECK(unitMulChecked(u("USD/t"), u("USD")).has_value());
   CHECK(unitIsInvalid(unitMul(u("USD"), u("EUR"))));
   CHECK(!unitMul(u("USD"), u("EUR")).sameDimension(unitMul(u("USD"), u("EUR"))));
