@@ -37,6 +37,13 @@ TExpr Checker::lowerSeriesCall(const ast::Expr& e, ir::SeriesFn fn, const TExpr&
     TExpr d = lower(*e.kids[i]);
     if (!d.ok()) return d;
     if (d.cat != TExpr::Duration) { d_.error(code::kTypeMismatch, e.kids[i]->range, "expected a duration like 90 days or 3 months"); return bad(e.range); }
+    // A century bounds any window a market rule needs, and keeps every window's dates in the
+    // calendar (a lag of 999999 days reached before year 1, where no date exists).
+    int64_t maxAmount = d.wunit == ir::WindowUnit::Days ? 36525 : d.wunit == ir::WindowUnit::Months ? 1200 : 100;
+    if (d.amount > maxAmount) {
+      d_.error(code::kBadCall, e.kids[i]->range, "a window or lag is at most 100 years (36525 days, 1200 months)");
+      return bad(e.range);
+    }
     if (i == 1) { n.imm = d.amount; n.c = uint8_t(d.wunit); }
     else {
       if (d.wunit != ir::WindowUnit::Days) { d_.error(code::kTypeMismatch, e.kids[i]->range, "a lag is given in days"); return bad(e.range); }
