@@ -59,21 +59,22 @@ OriginReaders originReaders(const Program& p) {
   return out;
 }
 
+namespace {
+// The top-level values that read field a or field b, directly or through another value.
+std::vector<uint32_t> defsReadingFields(const Program& p, uint32_t a, uint32_t b) {
+  Reads reads(p, [a, b](const Node& n) { return n.op == Op::Field && (n.a == a || n.a == b); });
+  std::vector<uint32_t> out;
+  for (uint32_t d = 0; d < p.defs.size(); ++d)
+    if (reads.ofDef(d)) out.push_back(d);
+  return out;
+}
+}  // namespace
+
 std::vector<uint32_t> portionReaders(const Program& p) {
   // unit_price is not one: it stays the shipment's inside a part.
-  Reads reads(p, [](const Node& n) { return n.op == Op::Field && (n.a == kFieldQuantity || n.a == kFieldValue); });
-  std::vector<uint32_t> out;
-  for (uint32_t d = 0; d < p.defs.size(); ++d)
-    if (reads.ofDef(d)) out.push_back(d);
-  return out;
+  return defsReadingFields(p, kFieldQuantity, kFieldValue);
 }
 
-std::vector<uint32_t> classificationReaders(const Program& p) {
-  Reads reads(p, [](const Node& n) { return n.op == Op::Field && (n.a == kFieldMineral || n.a == kFieldNode); });
-  std::vector<uint32_t> out;
-  for (uint32_t d = 0; d < p.defs.size(); ++d)
-    if (reads.ofDef(d)) out.push_back(d);
-  return out;
-}
+std::vector<uint32_t> classificationReaders(const Program& p) { return defsReadingFields(p, kFieldMineral, kFieldNode); }
 
 }  // namespace lode::ir
