@@ -763,7 +763,8 @@ void Frame::run() {
   out_.origin = origin;
   if (date_ < p_.inForce || date_ > p_.expiry) {
     // Outside the agreement's term nothing in it applies; say so rather than price a zero.
-    out_.errors.push_back({ErrCode::NotInForce, 0, fmt::format("entry date {} is outside the agreement's term", rt::dateFormat(date_))});
+    out_.errors.push_back({ErrCode::NotInForce, date_ < p_.inForce ? p_.inForcePos : p_.expiryPos,
+                           fmt::format("entry date {} is outside the agreement's term", rt::dateFormat(date_))});
     return;
   }
   try {

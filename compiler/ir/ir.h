@@ -199,6 +199,7 @@ struct Program {
   std::vector<std::string> legal;
   Rounding rounding;
   int32_t inForce = INT32_MIN, expiry = INT32_MAX;
+  uint32_t inForcePos = 0, expiryPos = 0;  // the header's dates: where E0012 (not in force) points
 
   // Shipment schema: standard fields first (see the kField* constants), then attributes.
   rt::Schema shipment;

@@ -140,9 +140,13 @@ void Checker::checkHeader(bool requireHeader) {
       d_.error(code::kRounding, r.quantum->unitRange, fmt::format("rounding is in the currency of account ({})", p_->currency));
     p_->rounding = ro;
   }
-  if (h.inForce) p_->inForce = parseDate(*h.inForce, h.inForceRange);
+  if (h.inForce) {
+    p_->inForce = parseDate(*h.inForce, h.inForceRange);
+    p_->inForcePos = pos(h.inForceRange);
+  }
   if (h.expiry) {
     p_->expiry = parseDate(*h.expiry, h.expiryRange);
+    p_->expiryPos = pos(h.expiryRange);
     if (p_->expiry < p_->inForce) d_.error(code::kDateOrder, h.expiryRange, "the agreement expires before it enters into force");
   }
 }
