@@ -153,7 +153,7 @@ bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out,
                 "'" + std::string(text) + "' is out of range when converted to " + unitName(spec.unit));
   // Converted exactly or not at all: 1000 lb is 0.45359237 t, and a rounded 0.453592 t would fall
   // below a `1000 lb` threshold. The declarant chooses the rounding by writing the value in the unit.
-  if ((__int128(p.raw) * f.num) % f.den != 0)
+  if (!convertExact(p.raw, f))
     return fail(err, ErrCode::InvalidValue,
                 "'" + std::string(text) + "' is not exact in " + unitName(spec.unit) +
                     " (6 decimal places); write it in " + unitName(spec.unit));

@@ -234,6 +234,22 @@ std::optional<Rational> unitFactorChecked(const Unit& from, const Unit& to) {
                  static_cast<i128>(from.scale.den) * to.scale.num);
 }
 
+std::optional<int64_t> convertExact(int64_t raw, Rational f) {
+  i128 p = static_cast<i128>(raw) * f.num;
+  if (p % f.den != 0) return std::nullopt;
+  i128 q = p / f.den;
+  if (q > std::numeric_limits<int64_t>::max() || q < std::numeric_limits<int64_t>::min()) return std::nullopt;
+  return static_cast<int64_t>(q);
+}
+
+std::optional<int64_t> convertCeil(int64_t raw, Rational f) {
+  i128 p = static_cast<i128>(raw) * f.num;
+  i128 q = p / f.den;  // toward zero
+  if (p % f.den != 0 && p > 0) ++q;
+  if (q > std::numeric_limits<int64_t>::max() || q < std::numeric_limits<int64_t>::min()) return std::nullopt;
+  return static_cast<int64_t>(q);
+}
+
 Rational unitFactor(const Unit& from, const Unit& to) {
   return unitFactorChecked(from, to).value_or(Rational{0, 1});
 }

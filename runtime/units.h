@@ -59,6 +59,13 @@ bool unitIsInvalid(const Unit& u);
 // Returns {0, 1} if the factor does not fit in int64/int64 (only possible for contrived compounds).
 Rational unitFactor(const Unit& from, const Unit& to);
 std::optional<Rational> unitFactorChecked(const Unit& from, const Unit& to);
+// A raw value brought into another unit by factor f, never rounded: raw * f, or nullopt when that is
+// not a whole raw value (1000 lb in t is 0.45359237 t) or is out of range. The readers and the
+// checker both convert this way: a rounded 0.453592 t would fall below a `1000 lb` threshold.
+std::optional<int64_t> convertExact(int64_t raw, Rational f);
+// The smallest raw value >= raw * f (f.den > 0), or nullopt when out of range: where a comparison
+// with a constant that the other side's unit cannot hold keeps its meaning (x >= k iff x >= it).
+std::optional<int64_t> convertCeil(int64_t raw, Rational f);
 // Canonical text: `text` when set, else composed from exponents with base names
 // (kg, mAh, kWh, l, kgCO2, pcs, currency), "%" for percent and "1" for unitNone().
 // Results of unitMul/unitDiv keep a parseable text ("USD/t*kg") whenever their scale is not 1.

@@ -3,7 +3,6 @@
 
 #include "compiler/sema/checker_impl.h"
 #include "compiler/sema/registry_key.h"
-#include "compiler/sema/unit_constants.h"
 
 namespace lode::sema {
 
@@ -212,8 +211,8 @@ TExpr Checker::lowerBands(const ast::Expr& e) {
     auto k = constValue(v.node);
     auto f = v.type.kind == Kind::Num && v.type.unit.sameDimension(x.type.unit) ? rt::unitFactorChecked(v.type.unit, x.type.unit)
                                                                                  : std::nullopt;
-    if (!progressive && k && f && !exactConversion(*k, *f)) {
-      auto c = ceilConversion(*k, *f);
+    if (!progressive && k && f && !rt::convertExact(*k, *f)) {
+      auto c = rt::convertCeil(*k, *f);
       if (!c) { d_.error(code::kUnitMismatch, b->range, "constant out of range after unit conversion"); return false; }
       out = *c;
       incl = lower;

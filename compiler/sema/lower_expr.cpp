@@ -4,7 +4,6 @@
 #include "compiler/diag/limits.h"
 #include "compiler/sema/checker_impl.h"
 #include "compiler/sema/registry_key.h"
-#include "compiler/sema/unit_constants.h"
 #include "runtime/date.h"
 
 namespace lode::sema {
@@ -87,10 +86,9 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
   if (f->num == 1 && f->den == 1) return value(v.node, t, v.range);  // same number, the unit as the reader expects it
   if (auto c = constValue(v.node)) {
     // Never rounded: a rounded constant would silently change what a clause charges or admits.
-    auto out = exactConversion(*c, *f);
+    auto out = rt::convertExact(*c, *f);
     if (!out) {
-      __int128 wide = __int128(*c) * f->num / f->den;
-      bool range = wide > INT64_MAX || wide < INT64_MIN;
+      bool range = !rt::convertCeil(*c, *f);  // fails only out of range
       d_.error(code::kUnitMismatch, r,
                range ? std::string("constant out of range after unit conversion")
                      : fmt::format("{} {} is not exact in {}, whose values have 6 decimal places; it is never rounded",
@@ -123,7 +121,7 @@ std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
   int64_t by = f.den != 1 ? f.den : f.num;
   int scaled;
   if (auto c = constValue(kids[which])) {
-    auto folded = exactConversion(*c, rt::Rational{by, 1});
+    auto folded = rt::convertExact(*c, rt::Rational{by, 1});
     if (!folded) return std::nullopt;  // out of range: scale the product after, and let it say so
     ir::Node kn = mk(Op::Const, Kind::Num, n.pos);
     kn.imm = *folded;
@@ -170,13 +168,13 @@ std::optional<TExpr> Checker::compareInexactConstant(const TExpr& a, const TExpr
   const TExpr& k = kOnRight ? b : a;
   auto f = rt::unitFactorChecked(k.type.unit, x.type.unit);
   int64_t kv = *constValue(k.node);
-  if (!f || exactConversion(kv, *f)) return std::nullopt;
+  if (!f || rt::convertExact(kv, *f)) return std::nullopt;
   if (op == Op::Eq || op == Op::Ne) {
     d_.error(code::kUnitMismatch, r, fmt::format("{} {} is not exact in {}, whose values have 6 decimal places: no value can equal it",
                                                  rt::decFormat(kv), rt::unitText(k.type.unit), rt::unitText(x.type.unit)));
     return bad(r);
   }
-  auto c = ceilConversion(kv, *f);
+  auto c = rt::convertCeil(kv, *f);
   if (!c) { d_.error(code::kUnitMismatch, r, "constant out of range after unit conversion"); return bad(r); }
   if (kOnLeft) op = op == Op::Lt ? Op::Gt : op == Op::Le ? Op::Ge : op == Op::Gt ? Op::Lt : Op::Le;  // x OP k
   ir::Node kn = mk(Op::Const, Kind::Num, p_->nodes[k.node].pos);
