@@ -116,7 +116,16 @@ class Frame : public jit::FrameView {
   void line(uint64_t at, int64_t amount, int64_t rate, int64_t base, int64_t rounded) {
     pushRoomy(out_.lines, {uint32_t(at >> 32), uint32_t(at) >> 1, bool(at & 1), rate, base, amount, rounded});
   }
+  // The compiled code has found no answer in the frame's memo (FrameView::shareEntity). A failed
+  // query (a cycle, an overflow) is asked again through ownedShare, which builds its detail.
   uint64_t share(const rt::FieldValue& entity, uint32_t idx, int64_t* out) {
+    const uint32_t g = p_.nodes[idx].a;
+    if (in_.ownership && in_.ownership->share(entity.s, [&](int64_t c) { return inGroup(c, g); }, out) == ErrCode::Ok) {
+      shareEntity = &entity.s;
+      shareGroup = g;
+      shareValue = *out;
+      return 0;
+    }
     return packed([&] { *out = ownedShare(&entity.s, p_.nodes[idx]); });
   }
   // A series window for compiled code: the value without a throw; an error (rare: a missing
@@ -246,8 +255,6 @@ class Frame : public jit::FrameView {
   int32_t date_ = 0;
   Scratch& scratch_;                // globals (state 0 not yet, 2 done), locals, fired blocks
   const Interpreter::Tables& tables_;  // the HS ranges and classification values, built once
-  // The last ownership share computed: clauses often ask the same question (origin rule, measure).
-  struct { const std::string* entity = nullptr; uint32_t group = 0; int64_t share = 0; } lastShare_;
   bool originSettled_ = false;      // the origin rules have run: scope answers can be kept
   const jit::ExprFn* fns_;          // compiled expressions by node, or null (interpreter only)
   const jit::MeasuresFn measuresFn_;  // compiled measures, or null (interpreter, or a traced run)
@@ -287,17 +294,20 @@ int64_t Frame::ownedShare(const std::string* entity, const ir::Node& n) {
   if (!in_.ownership) return 0;  // no ownership data: nobody is known to own anything
   uint32_t g = n.a;
   // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
-  if (entity && entity == lastShare_.entity && g == lastShare_.group) return lastShare_.share;
+  if (entity && entity == shareEntity && g == shareGroup) return shareValue;
   int64_t out = 0;
   // A view: `entity ? *entity : std::string()` would copy the text into a temporary.
   std::string_view name = entity ? std::string_view(*entity) : std::string_view();
   ErrCode c = in_.ownership->share(name, [&](int64_t country) { return inGroup(country, g); }, &out);
   if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", name));
-  lastShare_ = {entity, g, out};
+  shareEntity = entity;
+  shareGroup = g;
+  shareValue = out;
   return out;
 }
 
 bool Frame::inGroup(int64_t country, uint32_t g) const {
+  if (const Interpreter::CountrySet& set = tables_.groupSets[g]; set.undated) return set.has(country);
   for (const auto& m : p_.groups[g].members)
     if (m.country == country && m.from <= date_ && date_ <= m.until) return true;
   return false;
@@ -817,6 +827,14 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
   for (const auto& list : p.strLists) {
     tables_.hsRanges.emplace_back();
     for (const std::string& pre : list) tables_.hsRanges.back().push_back(rt::hsPrefixRange(pre));
+  }
+  for (const ir::Group& g : p.groups) {
+    CountrySet& set = tables_.groupSets.emplace_back();
+    set.undated = g.enumId < 0;
+    for (const auto& m : g.members) {
+      set.undated = set.undated && m.from <= rt::kMinDate && m.until >= rt::kMaxDate && CountrySet::index(m.country) >= 0;
+      if (set.undated) set.bits[size_t(CountrySet::index(m.country)) / 64] |= uint64_t(1) << (CountrySet::index(m.country) % 64);
+    }
   }
   for (const ir::Classification& c : p.classifications) {
     std::array<rt::FieldValue, 2>& v = tables_.classified.emplace_back();

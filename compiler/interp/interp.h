@@ -43,8 +43,25 @@ class Interpreter {
   const jit::CompiledProgram* compiled_;
 
  public:
+  // A group of countries none of whose members has dates, a bit per two-letter code: the ownership
+  // walk tests the country of every owner it meets, and a loop over the members cost more than the
+  // walk itself.
+  struct CountrySet {
+    bool undated = false;  // false: test the members one by one, with their dates
+    std::array<uint64_t, 11> bits{};  // 26 x 26 codes
+    // The bit of a packed code (rt::countryCode of two capital letters), or -1.
+    static int index(int64_t code) {
+      uint64_t a = (uint64_t(code) >> 8) - 'A', b = (uint64_t(code) & 0xff) - 'A';
+      return uint64_t(code) <= 0xffff && a < 26 && b < 26 ? int(a * 26 + b) : -1;
+    }
+    bool has(int64_t code) const {
+      int i = index(code);
+      return i >= 0 && (bits[size_t(i) / 64] >> (i % 64) & 1);
+    }
+  };
   // What evaluations read besides the program, built once here.
   struct Tables {
+    std::vector<CountrySet> groupSets;                            // per Program::groups entry
     std::vector<std::vector<rt::HsRange>> hsRanges;               // per Program::strLists entry: its HS prefixes as key ranges
     std::vector<std::array<rt::FieldValue, 2>> classified;       // per classification: the mineral and node it fills
     // Per-shipment state bytes: top-level values' states, then fired blocks, then scope answers.

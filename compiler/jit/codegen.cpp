@@ -631,9 +631,27 @@ class Codegen {
     raise(rt::ErrCode::MissingField, f->pos, fail);
     b_.SetInsertPoint(present);
     if (n.op != Op::OwnedShare) return textEquals(cell, p_.nodes[k[1]].str, n.op == Op::Ne);
-    // The entity is this cell: the executor's ownership query directly, without its walk of the node.
+    // The entity is this cell: the frame's last answer when it was about this cell and group (an
+    // origin rule and a measure often ask the same), else the executor's ownership query directly,
+    // without its walk of the node.
+    llvm::Value* entity = b_.CreateConstInBoundsGEP1_64(i8_, cell, offsetof(rt::FieldValue, s));
+    llvm::Value* same = b_.CreateAnd(b_.CreateICmpEQ(view(offsetof(FrameView, shareEntity), ptr_), entity),
+                                     b_.CreateICmpEQ(view(offsetof(FrameView, shareGroup), i32_), c32(n.a)));
+    auto* memo = block("share_memo"), *ask = block("share_ask"), *join = block("share");
+    b_.CreateCondBr(same, memo, ask);
+    b_.SetInsertPoint(memo);
+    llvm::Value* known = view(offsetof(FrameView, shareValue), i64_);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(ask);
     failIfPacked(b_.CreateCall(share_, {frame_, cell, c32(idx), tmp_}), fail);
-    return b_.CreateLoad(i64_, tmp_);
+    llvm::Value* asked = b_.CreateLoad(i64_, tmp_);
+    llvm::BasicBlock* askedIn = b_.GetInsertBlock();
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    llvm::PHINode* v = b_.CreatePHI(i64_, 2);
+    v->addIncoming(known, memo);
+    v->addIncoming(asked, askedIn);
+    return v;
   }
 
   // A present text field (or HS code) against a constant text: the runtime's comparison, as the

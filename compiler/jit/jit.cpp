@@ -102,7 +102,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 25;
+constexpr int kCodegenVersion = 26;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -116,7 +116,8 @@ std::string programHash(const ir::Program& p, const std::vector<uint32_t>& roots
   num(kCodegenVersion);
   num(int64_t(level));
   for (size_t v : {sizeof(rt::FieldValue), offsetof(rt::FieldValue, present), offsetof(rt::FieldValue, i), sizeof(Slot),
-                   sizeof(FrameView), offsetof(FrameView, date), offsetof(FrameView, portion), offsetof(FrameView, originRule), offsetof(FrameView, scopeState)})
+                   sizeof(FrameView), offsetof(FrameView, date), offsetof(FrameView, portion), offsetof(FrameView, originRule), offsetof(FrameView, scopeState),
+                   offsetof(FrameView, shareEntity), offsetof(FrameView, shareGroup)})
     num(int64_t(v));
   num(int64_t(p.nodes.size()));
   for (const ir::Node& n : p.nodes) {

@@ -42,6 +42,12 @@ struct FrameView {
   uint8_t* scopeState = nullptr;            // per scope, once the origin is settled: 0 unknown, 1 out, 2 in
   uint8_t portion = 0;
   int32_t originRule = -1;                  // the last origin rule that changed the origin, or -1
+  // The last owned_share answered: clauses often ask the same question (an origin rule, then a
+  // measure), and the compiled code tests this before it calls the executor. The entity is the text
+  // of a cell (owned by the record, a row or the program: stable for one evaluation).
+  const std::string* shareEntity = nullptr;
+  int64_t shareValue = 0;
+  uint32_t shareGroup = 0;
 };
 
 // Signature of a compiled expression.
