@@ -28,12 +28,8 @@ bool hsIn(const std::string& hs, std::initializer_list<const char*> prefixes) {
   return false;
 }
 
-// `rate % of base`: the product in %·USD brought back to USD (exactly as the checked IR does).
-ErrCode percentOf(int64_t rate, int64_t base, int64_t* out) {
-  int64_t t = 0;
-  if (ErrCode c = rt::decMul(rate, base, &t); c != ErrCode::Ok) return c;
-  return rt::decMulRatio(t, 1, 100, out);
-}
+// `rate % of base`: the product in %·USD divided by 100 before its one rounding (as the checked IR does).
+ErrCode percentOf(int64_t rate, int64_t base, int64_t* out) { return rt::decMulDiv(rate, base, 100, out); }
 
 }  // namespace
 
@@ -84,8 +80,7 @@ E1Result E1Native::price(const E1Shipment& s) const {
       if (market_.avg(bmi_, from, s.date, &avg) == ErrCode::Ok && avg > ref) ref = avg;
     }
     int64_t floorPrice = 0, threshold = 0, unitPrice = 0, gap = 0, amount = 0;
-    bool ok = rt::decMul(ref, phase, &t) == ErrCode::Ok && rt::decMulRatio(t, 1, 100, &floorPrice) == ErrCode::Ok &&
-              rt::decMul(floorPrice, kPct(95), &t) == ErrCode::Ok && rt::decMulRatio(t, 1, 100, &threshold) == ErrCode::Ok &&
+    bool ok = rt::decMulDiv(ref, phase, 100, &floorPrice) == ErrCode::Ok && rt::decMulDiv(floorPrice, kPct(95), 100, &threshold) == ErrCode::Ok &&
               rt::decDiv(s.value, s.quantity, &unitPrice) == ErrCode::Ok;
     if (!ok) r.ok = false;
     else if (unitPrice < threshold) {

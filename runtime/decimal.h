@@ -89,6 +89,12 @@ inline ErrCode decMul(int64_t a, int64_t b, int64_t* out) {
   }
   return detail::mulRatioWide(a, b, kOne, out);
 }
+// a*b/k (k >= 1) rounded half-even to scale 6, once: a product brought to the unit of its result by
+// the reciprocal of a whole number (`90 % of value`: %·USD to USD is /100). Multiplying and then
+// scaling would round twice. The caller guarantees that k * 10^6 fits (the checker does).
+inline ErrCode decMulDiv(int64_t a, int64_t b, int64_t k, int64_t* out) {
+  return k <= 1 ? decMul(a, b, out) : decMulRatio(a, b, kOne * k, out);
+}
 // a/b rounded half-even to scale 6; DivisionByZero when b == 0.
 inline ErrCode decDiv(int64_t a, int64_t b, int64_t* out) {
   if (b == 0) return ErrCode::DivisionByZero;

@@ -39,7 +39,7 @@ return function(D)
   local BATTERY_HS = { ["850760"] = true, ["850790"] = true }
   local PCT25, PCT70, PCT85, PCT90, PCT95, PCT100 = D.units(25), D.units(70), D.units(85), D.units(90), D.units(95), D.units(100)
   local USPG_MIN, AAM_REF, ED330 = D.units(4550), D.units(5500), D.units(330)
-  local ONE_I, HUNDRED_I, CENT, HUNDRED_PCT_RAW = D.int(1), D.int(100), D.int(10000), D.units(100)
+  local CENT, HUNDRED_PCT_RAW = D.int(10000), D.units(100)
 
   local function member(c, date) return BLOC_AND_PARTNERS[c] or (c == NO and date >= NO_ACCESSION) end
 
@@ -112,10 +112,9 @@ return function(D)
     local rounded = roundHalfEven(amount, CENT)
     return rounded and add(total, rounded)
   end
-  -- `rate % of base`: the product in %·USD brought back to USD.
+  -- `rate % of base`: the product in %·USD divided by 100 before its one rounding.
   local function percentOf(rate, base)
-    local t = mul(rate, base)
-    return t and mulRatio(t, ONE_I, HUNDRED_I)
+    return mulRatio(rate, base, HUNDRED_PCT_RAW)
   end
 
   local core = {}
@@ -170,10 +169,8 @@ return function(D)
         local avg = windowAvg(date - 90 + 1, date)
         if avg ~= nil and avg > ref then ref = avg end
       end
-      t = mul(ref, phase)
-      local floorPrice = t and mulRatio(t, ONE_I, HUNDRED_I)
-      t = floorPrice and mul(floorPrice, PCT95)
-      local threshold = t and mulRatio(t, ONE_I, HUNDRED_I)
+      local floorPrice = mulRatio(ref, phase, HUNDRED_PCT_RAW)
+      local threshold = floorPrice and mulRatio(floorPrice, PCT95, HUNDRED_PCT_RAW)
       local unitPrice = threshold and div(value, quantity)
       if unitPrice == nil then
         ok = false

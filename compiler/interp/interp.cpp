@@ -412,7 +412,7 @@ Val Frame::evalNode(uint32_t idx) {
       int64_t a = eval(k[0]).i;
       int64_t c = eval(k[1]).i;
       ErrCode e = n.op == Op::Add ? rt::decAdd(a, c, &out) : n.op == Op::Sub ? rt::decSub(a, c, &out)
-                : n.op == Op::Mul ? rt::decMul(a, c, &out) : rt::decDiv(a, c, &out);
+                : n.op == Op::Mul ? rt::decMulDiv(a, c, n.imm2, &out) : rt::decDiv(a, c, &out);
       check(e, 0, n.pos);
       return {out, nullptr};
     }

@@ -30,7 +30,7 @@ enum class Op : uint8_t {
   UnitPrice,    // value / quantity of the shipment, in currency/t
   Local,        // a = slot of a measure-level let
   Global,       // a = index into Program::defs (evaluated once per shipment, on demand)
-  Add, Sub, Mul, Div, Neg, Abs,
+  Add, Sub, Mul, Div, Neg, Abs,  // Mul: imm2 > 1 divides the product by imm2 before its one rounding (rt::decMulDiv)
   Scale,        // kid * imm / imm2: exact unit conversion
   Min, Max,     // n-ary
   Round,        // kid rounded to a multiple of imm with mode a

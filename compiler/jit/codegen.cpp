@@ -319,6 +319,13 @@ class Codegen {
     return withFastPath(a, c, nullptr, [&](llvm::Value* product) { return divHalfEven(product, rt::kOne); },
                         [&] { return callRt(mul_, {a, c}, pos, fail); });
   }
+  // a * c / by (a constant by > 1) with one rounding (rt::decMulDiv): `90 % of value`.
+  llvm::Value* mulDiv(llvm::Value* a, llvm::Value* c, int64_t by, uint32_t pos, llvm::BasicBlock* fail) {
+    const int64_t den = rt::kOne * by;  // the checker keeps it in range
+    if (llvm::Value* v = callUnlessInline(scale_, {a, c, c64(den)}, true, pos, fail)) return v;
+    return withFastPath(a, c, nullptr, [&](llvm::Value* product) { return divHalfEven(product, den); },
+                        [&] { return callRt(scale_, {a, c, c64(den)}, pos, fail); });
+  }
   // a / c: a positive divisor inline (a * 10^6 cannot be INT64_MIN, so the runtime's 64-bit path
   // applies); zero, negative divisors and wide products take the runtime's call.
   llvm::Value* div(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
@@ -402,7 +409,8 @@ class Codegen {
   llvm::Value* fold(llvm::FunctionCallee f, std::initializer_list<llvm::Value*> args) {
     llvm::Value* fn = f.getCallee();
     auto isZero = [](llvm::Value* v) { auto* k = llvm::dyn_cast<llvm::ConstantInt>(v); return k && k->isZero(); };
-    if (fn == mul_.getCallee() && (isZero(args.begin()[0]) || isZero(args.begin()[1]))) return c64(0);
+    if ((fn == mul_.getCallee() || fn == scale_.getCallee()) && (isZero(args.begin()[0]) || isZero(args.begin()[1])))
+      return c64(0);  // a scale's divisor is a non-zero constant
     std::vector<int64_t> v;
     for (llvm::Value* a : args) {
       auto* k = llvm::dyn_cast<llvm::ConstantInt>(a);
@@ -812,7 +820,11 @@ class Codegen {
         llvm::Value* c = gen(k[1], fail);
         return checked(n.op == Op::Add ? llvm::Intrinsic::sadd_with_overflow : llvm::Intrinsic::ssub_with_overflow, a, c, n.pos, fail);
       }
-      case Op::Mul: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return mul(a, c, n.pos, fail); }
+      case Op::Mul: {
+        llvm::Value* a = gen(k[0], fail);
+        llvm::Value* c = gen(k[1], fail);
+        return n.imm2 > 1 ? mulDiv(a, c, n.imm2, n.pos, fail) : mul(a, c, n.pos, fail);
+      }
       case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return div(a, c, n.pos, fail); }
       case Op::Neg: return neg(gen(k[0], fail), n.pos, fail);
       case Op::Abs: return abs(gen(k[0], fail), n.pos, fail);

@@ -109,13 +109,23 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
 // A product or quotient brought to another unit by a whole factor (USD/kg * t is USD·t/kg, x 1000 to
 // USD; t / kg is x 1000 a plain number): the factor goes into an operand, exactly, before the one
 // rounding of the product, instead of scaling the product already rounded to 6 places (which left 3
-// in the result). A quotient by 1/k scales its divisor by k. nullopt: scale after, as any value.
+// in the result). A quotient by 1/k scales its divisor by k; a product by 1/k (`90 % of value`,
+// %·USD to USD; USD/t * kg) divides before its rounding (Mul's imm2), where rounding the product
+// and then scaling it would round twice. nullopt: scale after, as any value (a factor that is
+// neither whole nor 1/k, such as lb to kg).
 std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
   const ir::Node n = p_->nodes[size_t(node)];  // a copy: emitting below may move the node table
   bool mul = n.op == Op::Mul, div = n.op == Op::Div;
-  if ((!mul && !div) || (f.den != 1 && !(div && f.num == 1))) return std::nullopt;
   const uint32_t* k = p_->kidsOf(n);
   int kids[2] = {int(k[0]), int(k[1])};
+  if (mul && f.num == 1 && f.den > 1) {
+    int64_t by = std::max<int64_t>(n.imm2, 1), total = 0;
+    if (__builtin_mul_overflow(by, f.den, &total) || total > INT64_MAX / rt::kOne) return std::nullopt;
+    ir::Node fused = n;
+    fused.imm2 = total;
+    return emit(fused, {kids[0], kids[1]});
+  }
+  if ((!mul && !div) || (f.den != 1 && !(div && f.num == 1))) return std::nullopt;
   // The operand to scale: the divisor by 1/k, else a constant factor (folded), else the first.
   int which = f.den != 1 ? 1 : (mul && constValue(kids[1]) && !constValue(kids[0])) ? 1 : 0;
   int64_t by = f.den != 1 ? f.den : f.num;
