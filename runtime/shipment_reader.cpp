@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "runtime/decimal.h"
 
@@ -146,10 +148,14 @@ struct FlatSax : nlohmann::json_sax<nlohmann::json> {
     --skipDepth;
     return true;
   }
-  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& ex) override {
+  bool parse_error(std::size_t, const std::string& token, const nlohmann::detail::exception& ex) override {
     error = ex.what();
+    // A number past a double's range (`1e400`) ends the parse in the lexer, before number_float can
+    // see its text; it is still a number out of range, not malformed JSON: say so, naming its field.
+    if (ex.id == 406 && depth > 0 && skipDepth == 0) tooLarge = {fullKey(), token};
     return false;
   }
+  std::optional<std::pair<std::string, std::string>> tooLarge;  // (key, number) that stopped the parse
 };
 
 }  // namespace
@@ -332,6 +338,11 @@ bool RecordReader::nextJsonl(Record& rec, std::vector<RowError>& errs) {
     parsed = nlohmann::json::sax_parse(line_, &sax);
   } catch (const std::exception& ex) {
     sax.error = ex.what();
+  }
+  if (!parsed && sax.tooLarge && schema_.find(sax.tooLarge->first) >= 0) {
+    const auto& [key, number] = *sax.tooLarge;
+    errs.push_back({file_, rec.row, utf8Sanitize(key), ErrCode::OutOfRange, utf8Sanitize(numberOutOfRangeMessage(number))});
+    return true;
   }
   if (!parsed) {
     std::string msg = sax.notObject ? "expected one JSON object per line"

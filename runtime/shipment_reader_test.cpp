@@ -250,3 +250,26 @@ TEST_CASE("jsonl: exponents far from the decimal point get the number's own erro
   CHECK(rows[10].rec.values[1].s == "1e41");
   CHECK(one(11).code == ErrCode::InvalidValue);
 }
+
+TEST_CASE("jsonl: a number past a double's range is out of range, naming its field, not malformed JSON") {
+  // Regression: the JSON parser stops at 1e400 before its text reaches the reader, which reported
+  // "malformed JSON" (E0009) for the whole row.
+  Schema s;
+  s.add({"grade", FieldKind::Decimal, *unitParse("%"), {}, false});
+  std::istringstream in(
+      "{\"id\": \"a\", \"grade\": 1e400}\n"
+      "{\"nested\": {\"deep\": -1e400}}\n"
+      "{\"grade\": 12}\n");
+  RecordReader r(s);
+  r.attach(in, RecordFormat::Jsonl, "big.jsonl");
+  auto rows = readAll(r);
+  REQUIRE(rows.size() == 3);
+  REQUIRE(rows[0].errs.size() == 1);
+  CHECK(rows[0].errs[0].code == ErrCode::OutOfRange);
+  CHECK(rows[0].errs[0].field == "grade");
+  CHECK(rows[0].errs[0].message.find("'1e400' is out of range") == 0);
+  REQUIRE(rows[1].errs.size() == 1);  // a key the schema does not have: the row cannot be read on
+  CHECK(rows[1].errs[0].code == ErrCode::InvalidValue);
+  CHECK(rows[2].errs.empty());
+  CHECK(rows[2].rec.values[0].i == 12'000'000);
+}
