@@ -356,6 +356,17 @@ ErrCode Frame::seriesValue(const ir::Node& n, SeriesWindow& w, int64_t* result) 
   return c;
 }
 
+// A progressive bracket's part times its rate, brought to the result's unit by num/den (a % rate:
+// 1/100) with one rounding where the factor allows it (whole, or 1/k), as the checker does for a
+// product (Checker::scaledOperand); another factor rounds the product and then scales it.
+ErrCode bracketAmount(int64_t part, int64_t rate, int64_t num, int64_t den, int64_t* out) {
+  if (num == 1 && den >= 1 && den <= INT64_MAX / rt::kOne) return rt::decMulDiv(part, rate, den, out);
+  int64_t scaled = 0;
+  if (den == 1 && !__builtin_mul_overflow(part, num, &scaled)) return rt::decMul(scaled, rate, out);
+  if (ErrCode c = rt::decMul(part, rate, out); c != ErrCode::Ok) return c;
+  return rt::decMulRatio(*out, num, den, out);
+}
+
 int64_t Frame::evalSchedule(const ir::Node& n) {
   const ir::Schedule& s = p_.schedules[n.a];
   const auto& pts = s.points;
@@ -509,8 +520,7 @@ Val Frame::evalRare(const ir::Node& n, const uint32_t* k) {
         int64_t top = b.hiInf ? x : std::min(x, b.hi);
         int64_t part = 0, amount = 0;
         check(rt::decSub(top, lo, &part), 0, n.pos);
-        check(rt::decMul(part, eval(b.value).i, &amount), 0, n.pos);
-        check(rt::decMulRatio(amount, n.imm, n.imm2, &amount), 0, n.pos);
+        check(bracketAmount(part, eval(b.value).i, n.imm, n.imm2, &amount), 0, n.pos);
         check(rt::decAdd(sum, amount, &sum), 0, n.pos);
       }
       return {sum, nullptr};

@@ -116,6 +116,7 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
 std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
   const ir::Node n = p_->nodes[size_t(node)];  // a copy: emitting below may move the node table
   bool mul = n.op == Op::Mul, div = n.op == Op::Div;
+  if (!mul && !div) return std::nullopt;  // before reading kids: other nodes may have none
   const uint32_t* k = p_->kidsOf(n);
   int kids[2] = {int(k[0]), int(k[1])};
   if (mul && f.num == 1 && f.den > 1) {
@@ -125,7 +126,7 @@ std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
     fused.imm2 = total;
     return emit(fused, {kids[0], kids[1]});
   }
-  if ((!mul && !div) || (f.den != 1 && !(div && f.num == 1))) return std::nullopt;
+  if (f.den != 1 && !(div && f.num == 1)) return std::nullopt;
   // The operand to scale: the divisor by 1/k, else a constant factor (folded), else the first.
   int which = f.den != 1 ? 1 : (mul && constValue(kids[1]) && !constValue(kids[0])) ? 1 : 0;
   int64_t by = f.den != 1 ? f.den : f.num;
