@@ -119,13 +119,7 @@ class Frame : public jit::FrameView {
   // The compiled code has found no answer in the frame's memo (FrameView::shareEntity). A failed
   // query (a cycle, an overflow) is asked again through ownedShare, which builds its detail.
   uint64_t share(const rt::FieldValue& entity, uint32_t idx, int64_t* out) {
-    const uint32_t g = p_.nodes[idx].a;
-    if (in_.ownership && in_.ownership->share(entity.s, [&](int64_t c) { return inGroup(c, g); }, out) == ErrCode::Ok) {
-      shareEntity = &entity.s;
-      shareGroup = g;
-      shareValue = *out;
-      return 0;
-    }
+    if (in_.ownership && askShare(&entity.s, p_.nodes[idx].a, out) == ErrCode::Ok) return 0;
     return packed([&] { *out = ownedShare(&entity.s, p_.nodes[idx]); });
   }
   // A series window for compiled code: the value without a throw; an error (rare: a missing
@@ -232,6 +226,7 @@ class Frame : public jit::FrameView {
   std::string keyText(const ir::Node& n, Val key) const;
   bool inGroup(int64_t country, uint32_t g) const;
   int64_t ownedShare(const std::string* entity, const ir::Node& n);
+  ErrCode askShare(const std::string* entity, uint32_t g, int64_t* out);
   const rt::FieldValue& field(int f) const { return f == ir::kFieldMineral ? *mineral : f == ir::kFieldNode ? *node : r_.values[f]; }
   void classify();
   void runQuota(uint32_t mi, const ir::Measure& m);
@@ -296,14 +291,22 @@ int64_t Frame::ownedShare(const std::string* entity, const ir::Node& n) {
   // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
   if (entity && entity == shareEntity && g == shareGroup) return shareValue;
   int64_t out = 0;
+  if (ErrCode c = askShare(entity, g, &out); c != ErrCode::Ok)
+    fail(c, n.pos, fmt::format("ownership of \"{}\"", entity ? std::string_view(*entity) : std::string_view()));
+  return out;
+}
+
+// The ownership query itself (in_.ownership set), its answer kept in the frame's memo.
+ErrCode Frame::askShare(const std::string* entity, uint32_t g, int64_t* out) {
   // A view: `entity ? *entity : std::string()` would copy the text into a temporary.
   std::string_view name = entity ? std::string_view(*entity) : std::string_view();
-  ErrCode c = in_.ownership->share(name, [&](int64_t country) { return inGroup(country, g); }, &out);
-  if (c != ErrCode::Ok) fail(c, n.pos, fmt::format("ownership of \"{}\"", name));
-  shareEntity = entity;
-  shareGroup = g;
-  shareValue = out;
-  return out;
+  ErrCode c = in_.ownership->share(name, [&](int64_t country) { return inGroup(country, g); }, out);
+  if (c == ErrCode::Ok) {
+    shareEntity = entity;
+    shareGroup = g;
+    shareValue = *out;
+  }
+  return c;
 }
 
 bool Frame::inGroup(int64_t country, uint32_t g) const {
@@ -842,8 +845,9 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
     CountrySet& set = tables_.groupSets.emplace_back();
     set.undated = g.enumId < 0;
     for (const auto& m : g.members) {
-      set.undated = set.undated && m.from <= rt::kMinDate && m.until >= rt::kMaxDate && CountrySet::index(m.country) >= 0;
-      if (set.undated) set.bits[size_t(CountrySet::index(m.country)) / 64] |= uint64_t(1) << (CountrySet::index(m.country) % 64);
+      const int bit = CountrySet::index(m.country);
+      set.undated = set.undated && m.from <= rt::kMinDate && m.until >= rt::kMaxDate && bit >= 0;
+      if (set.undated) set.bits[size_t(bit) / 64] |= uint64_t(1) << (bit % 64);
     }
   }
   for (const ir::Classification& c : p.classifications) {
