@@ -27,6 +27,25 @@ ErrCode detail::mulRatioWide(int64_t a, int64_t num, int64_t den, int64_t* out) 
   return narrow(divHalfEven<i128>(n, d), out);
 }
 
+// |a*b| < 2^126, and a product past 2^127 after m is past 2^63 after the division by k * 10^6 <=
+// 2^63: the overflow of the numerator is the overflow of the result.
+ErrCode detail::mulScaledWide(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out) {
+  if (m < 1 || k < 1 || m > kMaxFactor || k > kMaxFactor) return ErrCode::InvalidValue;
+  i128 n;
+  if (__builtin_mul_overflow(static_cast<i128>(a) * b, static_cast<i128>(m), &n)) return ErrCode::Overflow;
+  return narrow(detail::divHalfEven<i128>(n, static_cast<i128>(k) * kOne), out);
+}
+
+// a * 10^6 * m and b * k both stay below 2^126.
+ErrCode decDivScaled(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out) {
+  if (m < 1 || k < 1 || m > kMaxFactor || k > kMaxFactor) return ErrCode::InvalidValue;
+  if (b == 0) return ErrCode::DivisionByZero;
+  i128 n = static_cast<i128>(a) * (static_cast<i128>(m) * kOne);
+  i128 d = static_cast<i128>(b) * k;
+  if (d < 0) { n = -n; d = -d; }
+  return narrow(detail::divHalfEven<i128>(n, d), out);
+}
+
 DecParse decParse(std::string_view s) {
   size_t i = 0;
   bool neg = false;

@@ -95,6 +95,25 @@ inline ErrCode decMul(int64_t a, int64_t b, int64_t* out) {
 inline ErrCode decMulDiv(int64_t a, int64_t b, int64_t k, int64_t* out) {
   return k <= 1 ? decMul(a, b, out) : decMulRatio(a, b, kOne * k, out);
 }
+// A product or quotient brought to the unit of its result by a rational factor m/k (1 <= m, k <=
+// kMaxFactor), rounded once: a*b*m/k and (a/b)*m/k. `USD/lb * t` is USD·t/lb, x 1/0.45359237 to
+// USD: rounding the product to 6 places and then converting it would round twice.
+// InvalidValue when m or k is out of that range.
+inline constexpr int64_t kMaxFactor = INT64_MAX / kOne;
+namespace detail {
+ErrCode mulScaledWide(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out);
+}
+inline ErrCode decMulScaled(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out) {
+  if (m == 1 && k >= 1 && k <= kMaxFactor) [[likely]] return decMulDiv(a, b, k, out);  // %, USD/t * kg
+  return detail::mulScaledWide(a, b, m, k, out);
+}
+ErrCode decDivScaled(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out);
+// a * m against b * k, exactly (m, k > 0): -1, 0 or 1. Two values in units that meet through a
+// factor that is not whole (lb and t) compared without rounding either.
+inline int decCompareScaled(int64_t a, int64_t m, int64_t b, int64_t k) {
+  __int128 x = static_cast<__int128>(a) * m, y = static_cast<__int128>(b) * k;
+  return (x > y) - (x < y);
+}
 // a/b rounded half-even to scale 6; DivisionByZero when b == 0.
 inline ErrCode decDiv(int64_t a, int64_t b, int64_t* out) {
   if (b == 0) return ErrCode::DivisionByZero;

@@ -171,6 +171,13 @@ Ref refMulRatio(int64_t a, int64_t n, int64_t d) {
   if (d == 0) return {ErrCode::DivisionByZero, 0};
   return fit(roundDiv(mul(Big::of(a), Big::of(n)), Big::of(d), RoundingMode::HalfEven));
 }
+Ref refMulScaled(int64_t a, int64_t b, int64_t m, int64_t k) {
+  return fit(roundDiv(mul(mul(Big::of(a), Big::of(b)), Big::of(m)), mul(Big::of(k), kOneB), RoundingMode::HalfEven));
+}
+Ref refDivScaled(int64_t a, int64_t b, int64_t m, int64_t k) {
+  if (b == 0) return {ErrCode::DivisionByZero, 0};
+  return fit(roundDiv(mul(mul(Big::of(a), kOneB), Big::of(m)), mul(Big::of(b), Big::of(k)), RoundingMode::HalfEven));
+}
 Ref refRound(int64_t a, int64_t q, RoundingMode m) {
   Big qb = Big::of(q);
   return fit(mul(roundDiv(Big::of(a), qb, m), qb));
@@ -315,6 +322,20 @@ TEST_CASE("decimal: mulRatio") {
   CHECK(decMulRatio(kMin, kMin, -1, &out) == ErrCode::Overflow);
 }
 
+TEST_CASE("decimal: products and quotients by a unit factor, rounded once") {
+  int64_t out = 0;
+  // 2.5 USD/lb * 1 t: USD·t/lb, x 1/0.00045359237 to USD, 5511.5565546... USD, rounded once.
+  CHECK(decMulScaled(decFromInt(1), 2'500'000, 100'000'000'000, 45'359'237, &out) == ErrCode::Ok);
+  CHECK(out == 5'511'556'555);
+  // 1 USD / 0.000001 of a unit, x 10^8/45359237: 2204622.6218487... once.
+  CHECK(decDivScaled(decFromInt(1), 1, 100'000'000, 45'359'237, &out) == ErrCode::Ok);
+  CHECK(out == 2'204'622'621'849);
+  CHECK(decDivScaled(decFromInt(1), 0, 3, 7, &out) == ErrCode::DivisionByZero);
+  CHECK(decMulScaled(kMax, kMax, kMaxFactor, 1, &out) == ErrCode::Overflow);
+  CHECK(decMulScaled(1, 1, 0, 1, &out) == ErrCode::InvalidValue);
+  CHECK(decDivScaled(1, 1, 1, kMaxFactor + 1, &out) == ErrCode::InvalidValue);
+}
+
 TEST_CASE("decimal: rounding modes") {
   struct Case { int64_t a, quantum; RoundingMode mode; int64_t want; };
   const RoundingMode E = RoundingMode::HalfEven, U = RoundingMode::HalfUp, D = RoundingMode::Down;
@@ -440,6 +461,11 @@ TEST_CASE("decimal: random comparison against big-integer reference") {
     int64_t num = randomRaw(rng) >> (rng() % 64);
     int64_t den = randomRaw(rng) >> (rng() % 64);
     expect("mulRatio", decMulRatio(a, num, den, &out), refMulRatio(a, num, den));
+    // Unit factors: whole numbers up to kMaxFactor, small ones most often (1/0.45359237 is 10^8/45359237).
+    int64_t m = 1 + int64_t(rng() % uint64_t(kMaxFactor >> (rng() % 43)));
+    int64_t k = 1 + int64_t(rng() % uint64_t(kMaxFactor >> (rng() % 43)));
+    expect("mulScaled", decMulScaled(a, b, m, k, &out), refMulScaled(a, b, m, k));
+    expect("divScaled", decDivScaled(a, b, m, k, &out), refDivScaled(a, b, m, k));
     int64_t quantum = (i & 1) ? quanta[rng() % std::size(quanta)] : (b == kMin ? kMax : (b < 0 ? -b : b));
     if (quantum > 0) {
       RoundingMode m = modes[rng() % 3];

@@ -425,8 +425,10 @@ Val Frame::evalNode(uint32_t idx) {
     case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: {
       int64_t a = eval(k[0]).i;
       int64_t c = eval(k[1]).i;
+      int64_t m = std::max<int64_t>(n.imm, 1), by = std::max<int64_t>(n.imm2, 1);  // the unit factor m/by
       ErrCode e = n.op == Op::Add ? rt::decAdd(a, c, &out) : n.op == Op::Sub ? rt::decSub(a, c, &out)
-                : n.op == Op::Mul ? rt::decMulDiv(a, c, n.imm2, &out) : rt::decDiv(a, c, &out);
+                : n.op == Op::Mul ? rt::decMulScaled(a, c, m, by, &out)
+                : m == 1 && by == 1 ? rt::decDiv(a, c, &out) : rt::decDivScaled(a, c, m, by, &out);
       check(e, 0, n.pos);
       return {out, nullptr};
     }
@@ -447,6 +449,7 @@ Val Frame::evalNode(uint32_t idx) {
       Val a = eval(k[0]), b = eval(k[1]);
       int c = 0;
       if (Kind(n.b) == Kind::Text || Kind(n.b) == Kind::Hs) c = compareText(a, b);
+      else if (n.imm > 0) c = rt::decCompareScaled(a.i, n.imm, b.i, n.imm2);
       else c = a.i < b.i ? -1 : a.i > b.i ? 1 : 0;
       bool r = n.op == Op::Lt ? c < 0 : n.op == Op::Le ? c <= 0 : n.op == Op::Gt ? c > 0 : n.op == Op::Ge ? c >= 0 : n.op == Op::Eq ? c == 0 : c != 0;
       return {r, nullptr};

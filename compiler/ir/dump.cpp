@@ -50,7 +50,9 @@ static std::string expr(const Program& p, uint32_t i) {
   }
   std::string s = fmt::format("({}", opName(n.op));
   if (n.op == Op::Scale) s += fmt::format(" {}/{}", n.imm, n.imm2);
-  if (n.op == Op::Mul && n.imm2 > 1) s += fmt::format(" /{}", n.imm2);
+  if ((n.op == Op::Mul || n.op == Op::Div) && n.imm > 1) s += fmt::format(" *{}", n.imm);
+  if ((n.op == Op::Mul || n.op == Op::Div) && n.imm2 > 1) s += fmt::format(" /{}", n.imm2);
+  if (n.kind == Kind::Bool && n.imm > 0 && n.op >= Op::Lt && n.op <= Op::Ne) s += fmt::format(" *{} vs *{}", n.imm, n.imm2);
   if (n.op == Op::InGroup || n.op == Op::OwnedShare) s += " " + p.groups[n.a].name;
   if (n.op == Op::SeriesAgg) s += fmt::format(" {} fn{} window{} lag{}", p.series[n.a].name, int(n.b), n.imm, n.imm2);
   if (n.op == Op::RegLookup || n.op == Op::RegHas) s += " " + p.registries[n.a].name;

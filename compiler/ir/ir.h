@@ -30,11 +30,11 @@ enum class Op : uint8_t {
   UnitPrice,    // value / quantity of the shipment, in currency/t
   Local,        // a = slot of a measure-level let
   Global,       // a = index into Program::defs (evaluated once per shipment, on demand)
-  Add, Sub, Mul, Div, Neg, Abs,  // Mul: imm2 > 1 divides the product by imm2 before its one rounding (rt::decMulDiv)
+  Add, Sub, Mul, Div, Neg, Abs,  // Mul, Div: the result times imm / imm2 (0 is 1) before its one rounding (rt::decMulScaled)
   Scale,        // kid * imm / imm2: exact unit conversion
   Min, Max,     // n-ary
   Round,        // kid rounded to a multiple of imm with mode a
-  Lt, Le, Gt, Ge, Eq, Ne,
+  Lt, Le, Gt, Ge, Eq, Ne,       // numbers: imm > 0 compares kid0 * imm with kid1 * imm2, exactly (two units)
   And, Or, Not, If,
   InGroup,      // kid (country) in group a on the entry date
   InList,       // kid0 equals one of kid1..n

@@ -84,6 +84,9 @@ class Codegen {
     abs_ = m.getOrInsertFunction("lode_rt_abs", rt2);
     scale_ = m.getOrInsertFunction("lode_rt_scale", rt4);
     round_ = m.getOrInsertFunction("lode_rt_round", rt4);
+    auto* rt5 = llvm::FunctionType::get(i64_, {i64_, i64_, i64_, i64_, i32_, ptr_}, false);
+    mulScaled_ = m.getOrInsertFunction("lode_rt_mul_scaled", rt5);
+    divScaled_ = m.getOrInsertFunction("lode_rt_div_scaled", rt5);
     textEq_ = m.getOrInsertFunction("lode_rt_text_eq", llvm::FunctionType::get(i64_, {ptr_, ptr_, i64_}, false));
     callback_ = m.getOrInsertFunction("lode_jit_callback", llvm::FunctionType::get(i64_, {ptr_, i32_, ptr_}, false));
     auto* voidTy = llvm::Type::getVoidTy(ctx);
@@ -435,6 +438,8 @@ class Codegen {
     else if (fn == abs_.getCallee()) e = rt::decAbs(v[0], &out);
     else if (fn == scale_.getCallee()) e = rt::decMulRatio(v[0], v[1], v[2], &out);
     else if (fn == round_.getCallee()) e = rt::decRound(v[0], v[1], rt::RoundingMode(v[2]), &out);
+    else if (fn == mulScaled_.getCallee()) e = rt::decMulScaled(v[0], v[1], v[2], v[3], &out);
+    else if (fn == divScaled_.getCallee()) e = rt::decDivScaled(v[0], v[1], v[2], v[3], &out);
     return e == rt::ErrCode::Ok ? c64(out) : nullptr;
   }
 
@@ -833,9 +838,17 @@ class Codegen {
       case Op::Mul: {
         llvm::Value* a = gen(k[0], fail);
         llvm::Value* c = gen(k[1], fail);
+        // A factor m/k other than 1/k (lb against t): the runtime's 128-bit path, a rare unit mix.
+        if (n.imm > 1) return callRt(mulScaled_, {a, c, c64(n.imm), c64(std::max<int64_t>(n.imm2, 1))}, n.pos, fail);
         return n.imm2 > 1 ? mulDiv(a, c, n.imm2, n.pos, fail) : mul(a, c, n.pos, fail);
       }
-      case Op::Div: { llvm::Value* a = gen(k[0], fail); llvm::Value* c = gen(k[1], fail); return div(a, c, n.pos, fail); }
+      case Op::Div: {
+        llvm::Value* a = gen(k[0], fail);
+        llvm::Value* c = gen(k[1], fail);
+        if (n.imm > 1 || n.imm2 > 1)
+          return callRt(divScaled_, {a, c, c64(std::max<int64_t>(n.imm, 1)), c64(std::max<int64_t>(n.imm2, 1))}, n.pos, fail);
+        return div(a, c, n.pos, fail);
+      }
       case Op::Neg: return neg(gen(k[0], fail), n.pos, fail);
       case Op::Abs: return abs(gen(k[0], fail), n.pos, fail);
       case Op::Scale: return scale(gen(k[0], fail), n.imm, n.imm2, n.pos, fail);
@@ -856,6 +869,11 @@ class Codegen {
         llvm::CmpInst::Predicate pr = n.op == Op::Lt ? llvm::CmpInst::ICMP_SLT : n.op == Op::Le ? llvm::CmpInst::ICMP_SLE
                                     : n.op == Op::Gt ? llvm::CmpInst::ICMP_SGT : n.op == Op::Ge ? llvm::CmpInst::ICMP_SGE
                                     : n.op == Op::Eq ? llvm::CmpInst::ICMP_EQ : llvm::CmpInst::ICMP_NE;
+        if (n.imm > 0) {  // two units: a * imm against c * imm2 in 128 bits (rt::decCompareScaled)
+          llvm::Type* i128 = b_.getInt128Ty();
+          a = b_.CreateMul(b_.CreateSExt(a, i128), llvm::ConstantInt::get(i128, uint64_t(n.imm)), "", false, true);
+          c = b_.CreateMul(b_.CreateSExt(c, i128), llvm::ConstantInt::get(i128, uint64_t(n.imm2)), "", false, true);
+        }
         return b_.CreateZExt(b_.CreateICmp(pr, a, c), i64_);
       }
       case Op::InList: {
@@ -994,7 +1012,7 @@ class Codegen {
   llvm::Type* i32_;
   llvm::Type* i8_;
   llvm::PointerType* ptr_;
-  llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, textEq_, callback_;
+  llvm::FunctionCallee mul_, div_, neg_, abs_, scale_, round_, mulScaled_, divScaled_, textEq_, callback_;
   llvm::FunctionCallee failed_, line_, outcome_, let_, measure_, share_, series_;
   struct Pending { bool scope; uint32_t index; llvm::Function* fn; };
   std::vector<Pending> pending_;  // scope and top-level value functions declared, bodies not yet generated

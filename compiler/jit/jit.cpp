@@ -52,6 +52,12 @@ extern "C" uint64_t lode_rt_abs(int64_t a, uint32_t pos, int64_t* out) { return 
 extern "C" uint64_t lode_rt_scale(int64_t a, int64_t num, int64_t den, uint32_t pos, int64_t* out) {
   return packed(rt::decMulRatio(a, num, den, out), pos);
 }
+extern "C" uint64_t lode_rt_mul_scaled(int64_t a, int64_t b, int64_t m, int64_t k, uint32_t pos, int64_t* out) {
+  return packed(rt::decMulScaled(a, b, m, k, out), pos);
+}
+extern "C" uint64_t lode_rt_div_scaled(int64_t a, int64_t b, int64_t m, int64_t k, uint32_t pos, int64_t* out) {
+  return packed(rt::decDivScaled(a, b, m, k, out), pos);
+}
 extern "C" uint64_t lode_rt_round(int64_t a, int64_t q, int64_t mode, uint32_t pos, int64_t* out) {
   return packed(rt::decRound(a, q, rt::RoundingMode(mode), out), pos);
 }
@@ -102,7 +108,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 27;
+constexpr int kCodegenVersion = 28;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -262,6 +268,8 @@ llvm::Expected<Linked> link(const ir::Program& p, const std::vector<uint32_t>& r
   add("lode_rt_abs", reinterpret_cast<void*>(&lode_rt_abs));
   add("lode_rt_scale", reinterpret_cast<void*>(&lode_rt_scale));
   add("lode_rt_round", reinterpret_cast<void*>(&lode_rt_round));
+  add("lode_rt_mul_scaled", reinterpret_cast<void*>(&lode_rt_mul_scaled));
+  add("lode_rt_div_scaled", reinterpret_cast<void*>(&lode_rt_div_scaled));
   add("lode_rt_text_eq", reinterpret_cast<void*>(&lode_rt_text_eq));
   add("lode_jit_callback", reinterpret_cast<void*>(cb.node));
   add("lode_x_failed", reinterpret_cast<void*>(cb.failed));

@@ -89,9 +89,13 @@ class Checker {
   // Converts a Num value to `to` (same dimension) exactly; folds constants.
   TExpr convert(const TExpr& v, const rt::Unit& to, SourceRange r);
   std::optional<int> scaledOperand(int node, rt::Rational f);  // convert's exact path for * and /
+  std::optional<int> scaledInto(int node, rt::Rational f);     // ... and through if, min, +, ...
+  bool roundedInside(int node) const;
+  int scaleNode(int node, rt::Rational f, uint32_t at);         // a Scale node: node * f
   // Brings two Num values to one unit for +, -, comparisons, min/max. False after an error.
   bool unify(TExpr& a, TExpr& b, SourceRange r, const char* what);
   std::optional<TExpr> compareInexactConstant(const TExpr& a, const TExpr& b, ir::Op op, SourceRange r);
+  std::optional<TExpr> compareAcrossUnits(const TExpr& a, const TExpr& b, ir::Op op, SourceRange r);
   bool sameType(const ir::Type& a, const ir::Type& b) const;
   std::string typeName(const ir::Type& t) const;
   std::optional<int64_t> constValue(int node) const;

@@ -1,6 +1,9 @@
 // Expressions: name resolution, type and unit checking, lowering to IR nodes.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <numeric>
+
 #include "compiler/diag/limits.h"
 #include "compiler/sema/checker_impl.h"
 #include "compiler/sema/registry_key.h"
@@ -99,34 +102,51 @@ TExpr Checker::convert(const TExpr& v, const rt::Unit& to, SourceRange r) {
     n.imm = *out;
     return value(emit(n), t, r);
   }
-  if (auto fused = scaledOperand(v.node, *f)) return value(*fused, t, r);
-  ir::Node n = mk(Op::Scale, Kind::Num, pos(r));
-  n.imm = f->num;
-  n.imm2 = f->den;
-  return value(emit(n, {v.node}), t, r);
+  if (auto pushed = scaledInto(v.node, *f)) return value(*pushed, t, r);
+  return value(scaleNode(v.node, *f, pos(r)), t, r);
 }
 
-// A product or quotient brought to another unit by a whole factor (USD/kg * t is USD·t/kg, x 1000 to
-// USD; t / kg is x 1000 a plain number): the factor goes into an operand, exactly, before the one
-// rounding of the product, instead of scaling the product already rounded to 6 places (which left 3
-// in the result). A quotient by 1/k scales its divisor by k; a product by 1/k (`90 % of value`,
-// %·USD to USD; USD/t * kg) divides before its rounding (Mul's imm2), where rounding the product
-// and then scaling it would round twice. nullopt: scale after, as any value (a factor that is
-// neither whole nor 1/k, such as lb to kg).
+int Checker::scaleNode(int node, rt::Rational f, uint32_t at) {
+  ir::Node n = mk(Op::Scale, Kind::Num, at);
+  n.imm = f.num;
+  n.imm2 = f.den;
+  return emit(n, {node});
+}
+
+namespace {
+// Multiplies the factor m/k that a product or quotient carries (imm, imm2; 0 is 1) by f, in lowest
+// terms. False when a term would pass rt::kMaxFactor (the runtime's bound).
+bool fuseFactor(ir::Node& n, rt::Rational f) {
+  int64_t m = std::max<int64_t>(n.imm, 1), k = std::max<int64_t>(n.imm2, 1);
+  int64_t g1 = std::gcd(m, f.den), g2 = std::gcd(k, f.num);
+  int64_t fn = f.num / g2, fd = f.den / g1;
+  m /= g1;
+  k /= g2;
+  if (__builtin_mul_overflow(m, fn, &m) || __builtin_mul_overflow(k, fd, &k)) return false;
+  if (m > rt::kMaxFactor || k > rt::kMaxFactor) return false;
+  n.imm = m;
+  n.imm2 = k;
+  return true;
+}
+}  // namespace
+
+// A product or quotient brought to another unit: the factor goes into an operand, exactly, or into
+// the node, before the one rounding of the product, instead of scaling the product already rounded
+// to 6 places. A whole factor scales an operand (USD/kg * t is USD·t/kg, x 1000 to USD: the
+// constant or the first operand; t / kg: the dividend); a quotient by 1/k scales its divisor by k.
+// Any other factor rides on the node as m/k (Mul, Div: imm, imm2), applied before the rounding:
+// `90 % of value` (%·USD to USD, x 1/100), `USD/lb * t` (x 10^11/45359237).
 std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
   const ir::Node n = p_->nodes[size_t(node)];  // a copy: emitting below may move the node table
   bool mul = n.op == Op::Mul, div = n.op == Op::Div;
   if (!mul && !div) return std::nullopt;  // before reading kids: other nodes may have none
   const uint32_t* k = p_->kidsOf(n);
   int kids[2] = {int(k[0]), int(k[1])};
-  if (mul && f.num == 1 && f.den > 1) {
-    int64_t by = std::max<int64_t>(n.imm2, 1), total = 0;
-    if (__builtin_mul_overflow(by, f.den, &total) || total > INT64_MAX / rt::kOne) return std::nullopt;
+  if (f.den != 1 && !(div && f.num == 1)) {
     ir::Node fused = n;
-    fused.imm2 = total;
+    if (!fuseFactor(fused, f)) return std::nullopt;
     return emit(fused, {kids[0], kids[1]});
   }
-  if (f.den != 1 && !(div && f.num == 1)) return std::nullopt;
   // The operand to scale: the divisor by 1/k, else a constant factor (folded), else the first.
   int which = f.den != 1 ? 1 : (mul && constValue(kids[1]) && !constValue(kids[0])) ? 1 : 0;
   int64_t by = f.den != 1 ? f.den : f.num;
@@ -138,13 +158,63 @@ std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
     kn.imm = *folded;
     scaled = emit(kn);
   } else {
-    ir::Node sn = mk(Op::Scale, Kind::Num, n.pos);
-    sn.imm = by;
-    sn.imm2 = 1;
-    scaled = emit(sn, {kids[which]});
+    scaled = scaleNode(kids[which], rt::Rational{by, 1}, n.pos);
   }
   kids[which] = scaled;
   return emit(n, {kids[0], kids[1]});
+}
+
+// Whether a value holds a product or quotient that convert could bring to a unit before its rounding.
+bool Checker::roundedInside(int node) const {
+  const ir::Node& n = p_->nodes[size_t(node)];
+  const uint32_t* k = p_->kidsOf(n);
+  switch (n.op) {
+    case Op::Mul: case Op::Div: case Op::UnitPrice: return true;
+    case Op::Scale: return n.imm2 > 1;
+    case Op::If: return roundedInside(int(k[1])) || roundedInside(int(k[2]));
+    case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Add: case Op::Sub: case Op::Otherwise:
+      for (uint32_t j = 0; j < n.kidsCount; ++j)
+        if (roundedInside(int(k[j]))) return true;
+      return false;
+    default: return false;
+  }
+}
+
+// v * f rounded once, where v was rounded (convert's path for a factor that is not whole): into
+// the product or quotient (scaledOperand); through a conversion (one factor); through the nodes
+// that choose or combine values (if, otherwise, min, max, neg, abs, +, -; f > 0 keeps min and max)
+// down to the products and quotients, each then rounded once in the unit it is used in. nullopt:
+// scale v as a whole, one rounding (a value from data, a let, a series, a schedule).
+std::optional<int> Checker::scaledInto(int node, rt::Rational f) {
+  if (auto fused = scaledOperand(node, f)) return fused;
+  if (f.den == 1) return std::nullopt;  // a whole factor is exact on any value
+  const ir::Node n = p_->nodes[size_t(node)];
+  std::vector<int> kids(p_->kidsOf(n), p_->kidsOf(n) + n.kidsCount);
+  switch (n.op) {
+    case Op::Scale: {
+      ir::Node both = n;
+      both.imm2 = 1;  // imm / 1 times f, then over the old divisor
+      if (!fuseFactor(both, f) || __builtin_mul_overflow(both.imm2, n.imm2, &both.imm2)) return std::nullopt;
+      int64_t g = std::gcd(both.imm, both.imm2);
+      both.imm /= g;
+      both.imm2 /= g;
+      return both.imm == 1 && both.imm2 == 1 ? kids[0] : emit(both, {kids[0]});
+    }
+    case Op::UnitPrice: {  // value / quantity, the conversion before its rounding
+      ir::Node value = mk(Op::Field, Kind::Num, n.pos), quantity = value;
+      value.a = uint32_t(ir::kFieldValue);
+      quantity.a = uint32_t(ir::kFieldQuantity);
+      return scaledOperand(emit(mk(Op::Div, Kind::Num, n.pos), {emit(value), emit(quantity)}), f);
+    }
+    case Op::If: case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Add: case Op::Sub: case Op::Otherwise:
+      if (!roundedInside(node)) return std::nullopt;
+      for (size_t j = n.op == Op::If ? 1 : 0; j < kids.size(); ++j) {
+        auto inner = scaledInto(kids[j], f);
+        kids[j] = inner ? *inner : scaleNode(kids[j], f, n.pos);
+      }
+      return emitN(n, kids);
+    default: return std::nullopt;
+  }
 }
 
 // Two numbers meeting in +, -, a comparison or min/max: same dimension, then the unit with the
@@ -194,6 +264,21 @@ std::optional<TExpr> Checker::compareInexactConstant(const TExpr& a, const TExpr
   ir::Node n = mk(op == Op::Gt || op == Op::Ge ? Op::Ge : Op::Lt, Kind::Bool, pos(r));
   n.b = uint8_t(Kind::Num);
   return value(emit(n, {x.node, bound.node}), simple(Kind::Bool), r);
+}
+
+// `a OP b`, neither a constant, whose units meet through a factor f that is neither whole nor 1/k
+// (a in lb, b in t): converting either would round it, and a rounded value can compare equal to
+// the other where the exact one does not. Compared exactly instead, a * f.num against b * f.den in
+// 128 bits (the comparison's imm and imm2). nullopt: unify brings both to one unit exactly.
+std::optional<TExpr> Checker::compareAcrossUnits(const TExpr& a, const TExpr& b, Op op, SourceRange r) {
+  if (constValue(a.node) || constValue(b.node) || !a.type.unit.sameDimension(b.type.unit)) return std::nullopt;
+  auto f = rt::unitFactorChecked(a.type.unit, b.type.unit);  // a * f is a in b's unit
+  if (!f || f->num == 1 || f->den == 1) return std::nullopt;
+  ir::Node n = mk(op, Kind::Bool, pos(r));
+  n.b = uint8_t(Kind::Num);
+  n.imm = f->num;
+  n.imm2 = f->den;
+  return value(emit(n, {a.node, b.node}), simple(Kind::Bool), r);
 }
 
 TExpr Checker::expectBool(const ast::Expr& e) {
@@ -617,6 +702,7 @@ TExpr Checker::lowerBinary(const ast::Expr& e) {
     Op op = e.op == B::Lt ? Op::Lt : e.op == B::Le ? Op::Le : e.op == B::Gt ? Op::Gt : e.op == B::Ge ? Op::Ge : e.op == B::Eq ? Op::Eq : Op::Ne;
     if (a.type.kind == Kind::Num && b.type.kind == Kind::Num) {
       if (auto bounded = compareInexactConstant(a, b, op, e.range)) return *bounded;
+      if (auto crossed = compareAcrossUnits(a, b, op, e.range)) return *crossed;
       if (!unify(a, b, e.range, "compare")) return bad(e.range);
     } else if (!sameType(a.type, b.type)) {
       d_.error(code::kTypeMismatch, e.range, fmt::format("cannot compare {} with {}", typeName(a.type), typeName(b.type)));
