@@ -300,7 +300,11 @@ int64_t Frame::ownedShare(const std::string* entity, const ir::Node& n) {
 ErrCode Frame::askShare(const std::string* entity, uint32_t g, int64_t* out) {
   // A view: `entity ? *entity : std::string()` would copy the text into a temporary.
   std::string_view name = entity ? std::string_view(*entity) : std::string_view();
-  ErrCode c = in_.ownership->share(name, [&](int64_t country) { return inGroup(country, g); }, out);
+  // An undated group is its bit set, tested directly by the walk (one test per owner).
+  const Interpreter::CountrySet& set = tables_.groupSets[g];
+  auto inSet = [&set](int64_t country) { return set.has(country); };
+  auto inDated = [&](int64_t country) { return inGroup(country, g); };
+  ErrCode c = set.undated ? in_.ownership->share(name, inSet, out) : in_.ownership->share(name, inDated, out);
   if (c == ErrCode::Ok) {
     shareEntity = entity;
     shareGroup = g;
@@ -359,13 +363,11 @@ ErrCode Frame::seriesValue(const ir::Node& n, SeriesWindow& w, int64_t* result) 
   return c;
 }
 
-// A progressive bracket's part times its rate, brought to the result's unit by num/den (a % rate:
-// 1/100) with one rounding where the factor allows it (whole, or 1/k), as the checker does for a
-// product (Checker::scaledOperand); another factor rounds the product and then scales it.
+// A progressive bracket's part times its rate (% or a plain number), brought to the result's unit
+// by num/den (a % rate: 1/100) with one rounding, as a product is (rt::decMulScaled). A factor past
+// rt::kMaxFactor, which no rate has, rounds the product and then scales it.
 ErrCode bracketAmount(int64_t part, int64_t rate, int64_t num, int64_t den, int64_t* out) {
-  if (num == 1 && den >= 1 && den <= INT64_MAX / rt::kOne) return rt::decMulDiv(part, rate, den, out);
-  int64_t scaled = 0;
-  if (den == 1 && !__builtin_mul_overflow(part, num, &scaled)) return rt::decMul(scaled, rate, out);
+  if (num >= 1 && den >= 1 && num <= rt::kMaxFactor && den <= rt::kMaxFactor) return rt::decMulScaled(part, rate, num, den, out);
   if (ErrCode c = rt::decMul(part, rate, out); c != ErrCode::Ok) return c;
   return rt::decMulRatio(*out, num, den, out);
 }
