@@ -104,7 +104,12 @@ namespace detail {
 ErrCode mulScaledWide(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out);
 }
 inline ErrCode decMulScaled(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out) {
-  if (m == 1 && k >= 1 && k <= kMaxFactor) [[likely]] return decMulDiv(a, b, k, out);  // %, USD/t * kg
+  int64_t p;
+  if (m >= 1 && k >= 1 && m <= kMaxFactor && k <= kMaxFactor && !__builtin_mul_overflow(a, b, &p) &&
+      !__builtin_mul_overflow(p, m, &p)) [[likely]] {
+    *out = detail::divHalfEven<int64_t>(p, k * kOne);
+    return ErrCode::Ok;
+  }
   return detail::mulScaledWide(a, b, m, k, out);
 }
 ErrCode decDivScaled(int64_t a, int64_t b, int64_t m, int64_t k, int64_t* out);

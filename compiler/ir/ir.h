@@ -27,7 +27,7 @@ enum class Op : uint8_t {
   Const,        // imm (num raw, days, bool, packed country, enum index); str for Text/Hs
   Field,        // a = shipment field index
   Origin,       // the effective origin (after origin rules)
-  UnitPrice,    // value / quantity of the shipment, in currency/t
+  UnitPrice,    // value / quantity of the shipment, in currency/t, times imm / imm2 (0 is 1) before its rounding
   Local,        // a = slot of a measure-level let
   Global,       // a = index into Program::defs (evaluated once per shipment, on demand)
   Add, Sub, Mul, Div, Neg, Abs,  // Mul, Div: the result times imm / imm2 (0 is 1) before its one rounding (rt::decMulScaled)

@@ -339,6 +339,17 @@ class Codegen {
     return withFastPath(a, c, nullptr, [&](llvm::Value* product) { return divHalfEven(product, den); },
                         [&] { return callRt(scale_, {a, c, c64(den)}, pos, fail); });
   }
+  // a * c * m / k with one rounding (rt::decMulScaled), m > 1: a product brought to its unit by a
+  // factor that is not 1/k (USD/kg * t, x 1000). A constant operand takes m when that fits (the same
+  // product, so the same rounded quotient) and the product goes the way of the others; else the
+  // runtime's call, for a mix of units that is rare in agreements.
+  llvm::Value* mulScaled(llvm::Value* a, llvm::Value* c, int64_t m, int64_t k, uint32_t pos, llvm::BasicBlock* fail) {
+    if (!llvm::isa<llvm::ConstantInt>(c) && llvm::isa<llvm::ConstantInt>(a)) std::swap(a, c);
+    int64_t folded = 0;
+    if (auto* kc = llvm::dyn_cast<llvm::ConstantInt>(c); kc && !__builtin_mul_overflow(kc->getSExtValue(), m, &folded))
+      return k > 1 ? mulDiv(a, c64(folded), k, pos, fail) : mul(a, c64(folded), pos, fail);
+    return callRt(mulScaled_, {a, c, c64(m), c64(k)}, pos, fail);
+  }
   // a / c: a positive divisor inline (a * 10^6 cannot be INT64_MIN, so the runtime's 64-bit path
   // applies); zero, negative divisors and wide products take the runtime's call.
   llvm::Value* div(llvm::Value* a, llvm::Value* c, uint32_t pos, llvm::BasicBlock* fail) {
@@ -823,10 +834,12 @@ class Codegen {
         llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
         llvm::Value* value = at(cells, ir::kFieldValue * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
         llvm::Value* qty = at(cells, ir::kFieldQuantity * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
-        if (inlineArith_)  // the quotient inline as in div(); anything else is the executor's
+        bool factor = n.imm > 1 || n.imm2 > 1;  // read in another unit: the runtime's quotient by m/k
+        if (inlineArith_ && !factor)  // the quotient inline as in div(); anything else is the executor's
           return withFastPath(value, c64(rt::kOne), b_.CreateICmpSGT(qty, c64(0)),
                               [&](llvm::Value* scaled) { return divHalfEven(scaled, qty); }, [&] { return viaCallback(idx, fail); });
-        llvm::Value* packed = b_.CreateCall(div_, {value, qty, c32(n.pos), tmp_});
+        llvm::Value* packed = factor ? b_.CreateCall(divScaled_, {value, qty, c64(std::max<int64_t>(n.imm, 1)), c64(std::max<int64_t>(n.imm2, 1)), c32(n.pos), tmp_})
+                                     : b_.CreateCall(div_, {value, qty, c32(n.pos), tmp_});
         return orCallback(b_.CreateICmpEQ(packed, c64(0)), b_.CreateLoad(i64_, tmp_), idx, fail);
       }
       case Op::Add:
@@ -838,9 +851,8 @@ class Codegen {
       case Op::Mul: {
         llvm::Value* a = gen(k[0], fail);
         llvm::Value* c = gen(k[1], fail);
-        // A factor m/k other than 1/k (lb against t): the runtime's 128-bit path, a rare unit mix.
-        if (n.imm > 1) return callRt(mulScaled_, {a, c, c64(n.imm), c64(std::max<int64_t>(n.imm2, 1))}, n.pos, fail);
-        return n.imm2 > 1 ? mulDiv(a, c, n.imm2, n.pos, fail) : mul(a, c, n.pos, fail);
+        return n.imm > 1 ? mulScaled(a, c, n.imm, std::max<int64_t>(n.imm2, 1), n.pos, fail)
+             : n.imm2 > 1 ? mulDiv(a, c, n.imm2, n.pos, fail) : mul(a, c, n.pos, fail);
       }
       case Op::Div: {
         llvm::Value* a = gen(k[0], fail);

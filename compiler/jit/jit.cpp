@@ -108,7 +108,7 @@ void optimize(llvm::Module& m, OptLevel level) {
 }
 
 // Bumped whenever codegen.cpp changes what it generates for the same program.
-constexpr int kCodegenVersion = 28;
+constexpr int kCodegenVersion = 29;
 
 // Hash of everything the machine code depends on: what codegen reads from the program, the layout
 // of the structs it reads, the level, the target and the versions.
@@ -279,10 +279,10 @@ llvm::Expected<Linked> link(const ir::Program& p, const std::vector<uint32_t>& r
   add("lode_x_measure", reinterpret_cast<void*>(cb.measure));
   add("lode_x_share", reinterpret_cast<void*>(cb.share));
   add("lode_x_series", reinterpret_cast<void*>(cb.series));
-  if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return std::move(e);
+  if (auto e = (*jit)->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(syms)))) return e;
   for (size_t part = 0; part < objects.size(); ++part) {
     auto buffer = llvm::MemoryBuffer::getMemBufferCopy(objects[part], fmt::format("lode_agreement_{}.o", part));
-    if (auto e = (*jit)->addObjectFile(std::move(buffer))) return std::move(e);
+    if (auto e = (*jit)->addObjectFile(std::move(buffer))) return e;
   }
   Linked out;
   out.fns.assign(p.nodes.size(), nullptr);

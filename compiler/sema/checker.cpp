@@ -286,6 +286,14 @@ int Checker::enumIndex(const std::string& name) const {
 }
 
 // The run-time column for a value of type t (shipment attributes and registry columns).
+// A field of an unresolved type (its error already reported): text, so checking goes on.
+rt::FieldSpec Checker::specFor(const std::string& name, const std::optional<ir::Type>& t) const {
+  if (t) return specFor(name, *t);
+  rt::FieldSpec f;
+  f.name = name;
+  return f;
+}
+
 rt::FieldSpec Checker::specFor(const std::string& name, const ir::Type& t) const {
   rt::FieldSpec f;
   f.name = name;
@@ -343,7 +351,7 @@ void Checker::buildSchema() {
       continue;
     }
     auto t = resolveType(a->type);
-    rt::FieldSpec f = t ? specFor(a->name, *t) : rt::FieldSpec{a->name};
+    rt::FieldSpec f = specFor(a->name, t);
     int idx = sc.add(f);
     attrField_.push_back(idx);
     p_->fieldDefaults.push_back(0);
@@ -626,7 +634,7 @@ void Checker::lowerRegistries() {
           continue;
         }
         auto t = resolveType(c.type);
-        rt::FieldSpec f = t ? specFor(c.name, *t) : rt::FieldSpec{c.name};
+        rt::FieldSpec f = specFor(c.name, t);
         reg.columns.add(f);
       }
       if (r->effective) { col("from", rt::FieldKind::Date, false); col("until", rt::FieldKind::Date, false); }

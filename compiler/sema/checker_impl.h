@@ -68,6 +68,7 @@ class Checker {
   void reportUnused();
   std::optional<ir::Type> resolveType(const ast::TypeRef& t);
   rt::FieldSpec specFor(const std::string& name, const ir::Type& t) const;
+  rt::FieldSpec specFor(const std::string& name, const std::optional<ir::Type>& t) const;
   int32_t parseDate(const std::string& text, SourceRange r);
 
   // --- expressions (lower_expr.cpp)

@@ -130,38 +130,20 @@ bool fuseFactor(ir::Node& n, rt::Rational f) {
 }
 }  // namespace
 
-// A product or quotient brought to another unit: the factor goes into an operand, exactly, or into
-// the node, before the one rounding of the product, instead of scaling the product already rounded
-// to 6 places. A whole factor scales an operand (USD/kg * t is USD·t/kg, x 1000 to USD: the
-// constant or the first operand; t / kg: the dividend); a quotient by 1/k scales its divisor by k.
-// Any other factor rides on the node as m/k (Mul, Div: imm, imm2), applied before the rounding:
-// `90 % of value` (%·USD to USD, x 1/100), `USD/lb * t` (x 10^11/45359237).
+// A product or quotient brought to another unit: the factor rides on the node as m/k (Mul, Div,
+// UnitPrice: imm, imm2), applied to the exact product or quotient before its one rounding, in 128
+// bits where 64 do not hold it (rt::decMulScaled, rt::decDivScaled): `90 % of value` (%·USD to USD,
+// x 1/100), `0.15 USD/kg * quantity` (x 1000), `USD/lb * t` (x 10^11/45359237). Scaling an operand
+// first could overflow where the result fits, and rounding the product first rounds twice.
+// nullopt: not such a node, or a factor past rt::kMaxFactor (scale the value after).
 std::optional<int> Checker::scaledOperand(int node, rt::Rational f) {
   const ir::Node n = p_->nodes[size_t(node)];  // a copy: emitting below may move the node table
-  bool mul = n.op == Op::Mul, div = n.op == Op::Div;
-  if (!mul && !div) return std::nullopt;  // before reading kids: other nodes may have none
+  if (n.op != Op::Mul && n.op != Op::Div && n.op != Op::UnitPrice) return std::nullopt;
+  ir::Node fused = n;
+  if (!fuseFactor(fused, f)) return std::nullopt;
+  if (n.op == Op::UnitPrice) return emit(fused);
   const uint32_t* k = p_->kidsOf(n);
-  int kids[2] = {int(k[0]), int(k[1])};
-  if (f.den != 1 && !(div && f.num == 1)) {
-    ir::Node fused = n;
-    if (!fuseFactor(fused, f)) return std::nullopt;
-    return emit(fused, {kids[0], kids[1]});
-  }
-  // The operand to scale: the divisor by 1/k, else a constant factor (folded), else the first.
-  int which = f.den != 1 ? 1 : (mul && constValue(kids[1]) && !constValue(kids[0])) ? 1 : 0;
-  int64_t by = f.den != 1 ? f.den : f.num;
-  int scaled;
-  if (auto c = constValue(kids[which])) {
-    auto folded = rt::convertExact(*c, rt::Rational{by, 1});
-    if (!folded) return std::nullopt;  // out of range: scale the product after, and let it say so
-    ir::Node kn = mk(Op::Const, Kind::Num, n.pos);
-    kn.imm = *folded;
-    scaled = emit(kn);
-  } else {
-    scaled = scaleNode(kids[which], rt::Rational{by, 1}, n.pos);
-  }
-  kids[which] = scaled;
-  return emit(n, {kids[0], kids[1]});
+  return emit(fused, {int(k[0]), int(k[1])});
 }
 
 // Whether a value holds a product or quotient that convert could bring to a unit before its rounding.
@@ -172,7 +154,7 @@ bool Checker::roundedInside(int node) const {
     case Op::Mul: case Op::Div: case Op::UnitPrice: return true;
     case Op::Scale: return n.imm2 > 1;
     case Op::If: return roundedInside(int(k[1])) || roundedInside(int(k[2]));
-    case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Add: case Op::Sub: case Op::Otherwise:
+    case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Otherwise:
       for (uint32_t j = 0; j < n.kidsCount; ++j)
         if (roundedInside(int(k[j]))) return true;
       return false;
@@ -182,9 +164,11 @@ bool Checker::roundedInside(int node) const {
 
 // v * f rounded once, where v was rounded (convert's path for a factor that is not whole): into
 // the product or quotient (scaledOperand); through a conversion (one factor); through the nodes
-// that choose or combine values (if, otherwise, min, max, neg, abs, +, -; f > 0 keeps min and max)
-// down to the products and quotients, each then rounded once in the unit it is used in. nullopt:
-// scale v as a whole, one rounding (a value from data, a let, a series, a schedule).
+// whose value is one of their operands' (if, otherwise, min, max; neg and abs; f > 0 keeps min and
+// max) down to the products and quotients, each then rounded once in the unit it is used in.
+// A sum is converted whole: its terms converted apart would each be rounded, where the sum of
+// exact terms is rounded once. nullopt: scale v as a whole (a value from data, a sum, a let, a
+// series, a schedule).
 std::optional<int> Checker::scaledInto(int node, rt::Rational f) {
   if (auto fused = scaledOperand(node, f)) return fused;
   if (f.den == 1) return std::nullopt;  // a whole factor is exact on any value
@@ -200,17 +184,19 @@ std::optional<int> Checker::scaledInto(int node, rt::Rational f) {
       both.imm2 /= g;
       return both.imm == 1 && both.imm2 == 1 ? kids[0] : emit(both, {kids[0]});
     }
-    case Op::UnitPrice: {  // value / quantity, the conversion before its rounding
-      ir::Node value = mk(Op::Field, Kind::Num, n.pos), quantity = value;
-      value.a = uint32_t(ir::kFieldValue);
-      quantity.a = uint32_t(ir::kFieldQuantity);
-      return scaledOperand(emit(mk(Op::Div, Kind::Num, n.pos), {emit(value), emit(quantity)}), f);
-    }
-    case Op::If: case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Add: case Op::Sub: case Op::Otherwise:
+    case Op::If: case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Otherwise:
       if (!roundedInside(node)) return std::nullopt;
       for (size_t j = n.op == Op::If ? 1 : 0; j < kids.size(); ++j) {
         auto inner = scaledInto(kids[j], f);
-        kids[j] = inner ? *inner : scaleNode(kids[j], f, n.pos);
+        auto c = constValue(kids[j]);
+        auto exact = c ? rt::convertExact(*c, f) : std::nullopt;
+        if (exact) {  // a constant the unit holds: folded; else it is converted, as the whole was, when chosen
+          ir::Node kn = mk(Op::Const, Kind::Num, p_->nodes[size_t(kids[j])].pos);
+          kn.imm = *exact;
+          kids[j] = emit(kn);
+        } else {
+          kids[j] = inner ? *inner : scaleNode(kids[j], f, n.pos);
+        }
       }
       return emitN(n, kids);
     default: return std::nullopt;
