@@ -187,16 +187,16 @@ std::optional<int> Checker::scaledInto(int node, rt::Rational f) {
     case Op::If: case Op::Neg: case Op::Abs: case Op::Min: case Op::Max: case Op::Otherwise:
       if (!roundedInside(node)) return std::nullopt;
       for (size_t j = n.op == Op::If ? 1 : 0; j < kids.size(); ++j) {
-        auto inner = scaledInto(kids[j], f);
+        // A constant the unit holds is folded; another is converted when chosen, as the whole was.
         auto c = constValue(kids[j]);
-        auto exact = c ? rt::convertExact(*c, f) : std::nullopt;
-        if (exact) {  // a constant the unit holds: folded; else it is converted, as the whole was, when chosen
+        if (auto exact = c ? rt::convertExact(*c, f) : std::nullopt) {
           ir::Node kn = mk(Op::Const, Kind::Num, p_->nodes[size_t(kids[j])].pos);
           kn.imm = *exact;
           kids[j] = emit(kn);
-        } else {
-          kids[j] = inner ? *inner : scaleNode(kids[j], f, n.pos);
+          continue;
         }
+        auto inner = scaledInto(kids[j], f);
+        kids[j] = inner ? *inner : scaleNode(kids[j], f, n.pos);
       }
       return emitN(n, kids);
     default: return std::nullopt;
