@@ -249,6 +249,10 @@ class Dumper {
           break;
         case ast::Expectation::Flag: body = fmt::format("expect flag: {}", quoted(e.name)); break;
         case ast::Expectation::Error: body = fmt::format("expect error: {}", e.name); break;
+        case ast::Expectation::InQuota: body = fmt::format("expect in quota {}: {}", e.name, sx(e.value)); break;
+        case ast::Expectation::OverQuota:
+          body = fmt::format("expect {} quota {}: {}", e.text.empty() ? "over" : e.text, e.name, sx(e.value));
+          break;
       }
       t += line(e, "  ", body);
     }

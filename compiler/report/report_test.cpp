@@ -184,3 +184,33 @@ TEST_CASE("report: AST dump prints declarations in file order with S-expressions
   CHECK(dump.find("    18:5     let gap = (- (latest bench) unit_price)") != std::string::npos);
   CHECK(dump.find("13:1     series bench = \"BENCH\" in USD/t") < dump.find("14:1     registry facilities: ownership"));
 }
+
+TEST_CASE("report: AST dump prints a quota's expectations") {
+  auto c = compileText("q.lode", R"(agreement "Q" {
+  currency USD
+  in force from 2027-01-01
+}
+use std.countries
+use std.minerals
+quota trq "Art. 1" {
+  order: "01"
+  period: calendar_year
+  volume: 100 t
+  in quota { duty "in": 0 % of value }
+  over quota { duty "over": 25 % of value }
+}
+example "split" {
+  shipment { date: 2028-03-01, hs: 2504, origin: CD, quantity: 25 t, value: 100 USD }
+  quota trq { used: 90 t }
+  expect {
+    in quota trq: 10 t
+    over quota trq: 15 t
+  }
+}
+)");
+  REQUIRE_FALSE(c->modules.empty());
+  std::string dump = report::dumpAst(c->modules.front(), c->sm);
+  INFO(dump);
+  CHECK(dump.find("expect in quota trq: 10[t]") != std::string::npos);
+  CHECK(dump.find("expect over quota trq: 15[t]") != std::string::npos);
+}
