@@ -409,8 +409,8 @@ Val Frame::evalNode(uint32_t idx) {
     case Op::Origin: return {origin, nullptr};
     case Op::UnitPrice: {
       int64_t v = r_.values[ir::kFieldValue].i, q = r_.values[ir::kFieldQuantity].i;
-      ErrCode c = n.imm > 1 || n.imm2 > 1 ? rt::decDivScaled(v, q, std::max<int64_t>(n.imm, 1), std::max<int64_t>(n.imm2, 1), &out)
-                                          : rt::decDiv(v, q, &out);
+      ir::UnitFactor f = ir::unitFactorOf(n);
+      ErrCode c = f.one() ? rt::decDiv(v, q, &out) : rt::decDivScaled(v, q, f.m, f.k, &out);
       if (c != ErrCode::Ok) fail(c, n.pos, "unit price = value / quantity");
       return {out, nullptr};
     }
@@ -428,12 +428,11 @@ Val Frame::evalNode(uint32_t idx) {
     case Op::Add: case Op::Sub: case Op::Mul: case Op::Div: {
       int64_t a = eval(k[0]).i;
       int64_t c = eval(k[1]).i;
-      // Mul and Div carry a unit factor imm / imm2 (0 is 1); only a rare unit mix has imm > 1.
+      // Mul and Div carry a unit factor m/k (ir::unitFactorOf); only a rare unit mix has m > 1.
+      ir::UnitFactor f = ir::unitFactorOf(n);
       ErrCode e = n.op == Op::Add ? rt::decAdd(a, c, &out) : n.op == Op::Sub ? rt::decSub(a, c, &out)
-                : n.op == Op::Mul ? (n.imm > 1 ? rt::decMulScaled(a, c, n.imm, std::max<int64_t>(n.imm2, 1), &out)
-                                               : rt::decMulDiv(a, c, n.imm2, &out))
-                : n.imm > 1 || n.imm2 > 1 ? rt::decDivScaled(a, c, std::max<int64_t>(n.imm, 1), std::max<int64_t>(n.imm2, 1), &out)
-                                          : rt::decDiv(a, c, &out);
+                : n.op == Op::Mul ? (f.m > 1 ? rt::decMulScaled(a, c, f.m, f.k, &out) : rt::decMulDiv(a, c, f.k, &out))
+                : f.one() ? rt::decDiv(a, c, &out) : rt::decDivScaled(a, c, f.m, f.k, &out);
       check(e, 0, n.pos);
       return {out, nullptr};
     }

@@ -69,6 +69,13 @@ struct Node {
   std::string str;
 };
 
+// The unit factor m/k a Mul, Div or UnitPrice carries to its exact result (imm, imm2; 0 is 1).
+struct UnitFactor {
+  int64_t m, k;
+  bool one() const { return m == 1 && k == 1; }
+};
+inline UnitFactor unitFactorOf(const Node& n) { return {n.imm > 1 ? n.imm : 1, n.imm2 > 1 ? n.imm2 : 1}; }
+
 // A member value (packed country, or enum index for typed groups) over an inclusive day range.
 struct Membership { int64_t country; int32_t from; int32_t until; };
 struct Group { std::string name; std::vector<Membership> members; int enumId = -1; /* -1: countries */ };

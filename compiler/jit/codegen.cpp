@@ -834,12 +834,12 @@ class Codegen {
         llvm::Value* cells = view(offsetof(FrameView, values), ptr_);
         llvm::Value* value = at(cells, ir::kFieldValue * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
         llvm::Value* qty = at(cells, ir::kFieldQuantity * sizeof(rt::FieldValue) + offsetof(rt::FieldValue, i), i64_);
-        bool factor = n.imm > 1 || n.imm2 > 1;  // read in another unit: the runtime's quotient by m/k
-        if (inlineArith_ && !factor)  // the quotient inline as in div(); anything else is the executor's
+        ir::UnitFactor f = ir::unitFactorOf(n);  // read in another unit: the runtime's quotient by m/k
+        if (inlineArith_ && f.one())  // the quotient inline as in div(); anything else is the executor's
           return withFastPath(value, c64(rt::kOne), b_.CreateICmpSGT(qty, c64(0)),
                               [&](llvm::Value* scaled) { return divHalfEven(scaled, qty); }, [&] { return viaCallback(idx, fail); });
-        llvm::Value* packed = factor ? b_.CreateCall(divScaled_, {value, qty, c64(std::max<int64_t>(n.imm, 1)), c64(std::max<int64_t>(n.imm2, 1)), c32(n.pos), tmp_})
-                                     : b_.CreateCall(div_, {value, qty, c32(n.pos), tmp_});
+        llvm::Value* packed = f.one() ? b_.CreateCall(div_, {value, qty, c32(n.pos), tmp_})
+                                      : b_.CreateCall(divScaled_, {value, qty, c64(f.m), c64(f.k), c32(n.pos), tmp_});
         return orCallback(b_.CreateICmpEQ(packed, c64(0)), b_.CreateLoad(i64_, tmp_), idx, fail);
       }
       case Op::Add:
@@ -851,15 +851,14 @@ class Codegen {
       case Op::Mul: {
         llvm::Value* a = gen(k[0], fail);
         llvm::Value* c = gen(k[1], fail);
-        return n.imm > 1 ? mulScaled(a, c, n.imm, std::max<int64_t>(n.imm2, 1), n.pos, fail)
-             : n.imm2 > 1 ? mulDiv(a, c, n.imm2, n.pos, fail) : mul(a, c, n.pos, fail);
+        ir::UnitFactor f = ir::unitFactorOf(n);
+        return f.m > 1 ? mulScaled(a, c, f.m, f.k, n.pos, fail) : f.k > 1 ? mulDiv(a, c, f.k, n.pos, fail) : mul(a, c, n.pos, fail);
       }
       case Op::Div: {
         llvm::Value* a = gen(k[0], fail);
         llvm::Value* c = gen(k[1], fail);
-        if (n.imm > 1 || n.imm2 > 1)
-          return callRt(divScaled_, {a, c, c64(std::max<int64_t>(n.imm, 1)), c64(std::max<int64_t>(n.imm2, 1))}, n.pos, fail);
-        return div(a, c, n.pos, fail);
+        ir::UnitFactor f = ir::unitFactorOf(n);
+        return f.one() ? div(a, c, n.pos, fail) : callRt(divScaled_, {a, c, c64(f.m), c64(f.k)}, n.pos, fail);
       }
       case Op::Neg: return neg(gen(k[0], fail), n.pos, fail);
       case Op::Abs: return abs(gen(k[0], fail), n.pos, fail);

@@ -86,7 +86,7 @@ class Analyser {
   int var(uint32_t node) const {
     const ir::Node& n = p_.nodes[node];
     if (n.op == Op::Origin) return kVarOrigin;
-    if (n.op == Op::UnitPrice && n.imm <= 1 && n.imm2 <= 1) return kVarUnitPrice;  // in its own unit only
+    if (n.op == Op::UnitPrice && ir::unitFactorOf(n).one()) return kVarUnitPrice;  // in its own unit only
     if (n.op == Op::Field) return int(n.a);
     return INT32_MIN;
   }

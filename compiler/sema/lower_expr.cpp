@@ -117,7 +117,7 @@ namespace {
 // Multiplies the factor m/k that a product or quotient carries (imm, imm2; 0 is 1) by f, in lowest
 // terms. False when a term would pass rt::kMaxFactor (the runtime's bound).
 bool fuseFactor(ir::Node& n, rt::Rational f) {
-  int64_t m = std::max<int64_t>(n.imm, 1), k = std::max<int64_t>(n.imm2, 1);
+  auto [m, k] = ir::unitFactorOf(n);
   int64_t g1 = std::gcd(m, f.den), g2 = std::gcd(k, f.num);
   int64_t fn = f.num / g2, fd = f.den / g1;
   m /= g1;
