@@ -28,6 +28,10 @@ using ir::Op;
 // Larger groups are tested by the executor (a loop) rather than unrolled.
 constexpr size_t kInlineGroupMembers = 64;
 constexpr uint32_t kMeasuresPerFunction = 4;
+// An agreement this small has its clause functions inlined into one another at O2: a shipment then
+// makes one call into its code rather than one per scope, chunk and top-level value (about a tenth of
+// E1's time per shipment went to their entries and exits), and the optimiser still sees few nodes.
+constexpr size_t kInlineClausesMeasures = 16, kInlineClausesNodes = 4000;
 // Modules compiled in parallel: one per this many chunks of measures, at most kMaxPartitions.
 constexpr size_t kChunksPerPartition = 8;
 constexpr size_t kMaxPartitions = 8;
@@ -72,7 +76,9 @@ bool nativeMeasure(const ir::Program& p, const ir::Measure& m) {
 class Codegen {
  public:
   Codegen(const ir::Program& p, llvm::LLVMContext& ctx, llvm::Module& m, bool inlineArithmetic)
-      : p_(p), origin_(ir::originReaders(p)), ctx_(ctx), m_(m), b_(ctx), inlineArith_(inlineArithmetic), i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
+      : p_(p), origin_(ir::originReaders(p)), ctx_(ctx), m_(m), b_(ctx), inlineArith_(inlineArithmetic),
+        inlineClauses_(inlineArithmetic && p.measures.size() <= kInlineClausesMeasures && p.nodes.size() <= kInlineClausesNodes),
+        i64_(llvm::Type::getInt64Ty(ctx)), i32_(llvm::Type::getInt32Ty(ctx)), i8_(llvm::Type::getInt8Ty(ctx)),
         ptr_(llvm::PointerType::get(ctx, 0)) {
     // Runtime arithmetic: (operands..., clause position, out) -> 0 or the packed error.
     auto* rt2 = llvm::FunctionType::get(i64_, {i64_, i32_, ptr_}, false);
@@ -162,10 +168,11 @@ class Codegen {
 
  private:
   // Starts generating f (first argument: the frame) with its scratch slots.
-  // Never inlined: the clauses stay in functions of bounded size, because the optimiser and the
-  // register allocator grow faster than linearly with a function's size (docs/performance.md).
+  // Never inlined, but in a small agreement at O2 (kInlineClausesMeasures): the clauses stay in
+  // functions of bounded size, because the optimiser and the register allocator grow faster than
+  // linearly with a function's size (docs/performance.md).
   void begin(llvm::Function* f) {
-    f->addFnAttr(llvm::Attribute::NoInline);
+    if (!inlineClauses_ || f->hasExternalLinkage()) f->addFnAttr(llvm::Attribute::NoInline);
     f->addFnAttr(llvm::Attribute::NoUnwind);
     clauseBody_ = false;
     fn_ = f;
@@ -1019,6 +1026,7 @@ class Codegen {
   llvm::Module& m_;
   llvm::IRBuilder<> b_;
   bool inlineArith_;  // decimal arithmetic with constant divisors inline (O2, one module), else calls
+  bool inlineClauses_;  // O2 and a small agreement: internal clause functions may be inlined
   llvm::Type* i64_;
   llvm::Type* i32_;
   llvm::Type* i8_;
