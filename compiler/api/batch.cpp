@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <stdexcept>
@@ -56,8 +57,10 @@ struct PlanField {
   int64_t lo, hi;          // typed values in [lo, hi] need no check (DAYS, INDEX, BOOL, decimals)
 };
 
-// What one pricing thread reuses from row to row.
-struct RowScratch {
+// What one pricing thread reuses from row to row. On a cache line of its own: the threads' scratches
+// sit side by side in lode_batch::scratch, and one thread writing its record's row number into the
+// line another thread read its copy lists from, row after row, made two threads no faster than one.
+struct alignas(64) RowScratch {
   enum State : uint8_t { Given, Bad, Absent };
   rt::Record rec;              // fields without a column stay as set up for the whole pricing
   std::vector<uint8_t> state;  // per field, for the current row
@@ -104,12 +107,18 @@ struct RowScratch {
 };
 
 // Worker threads owned by a batch: started on first use, ended when the batch is freed.
+//
+// Waking a sleeping thread costs tens of microseconds on a VM (a futex wake and an inter-processor
+// interrupt), as much as pricing a few hundred rows: a batch of 1,000 rows was slower on two threads
+// than on one. So a worker that has finished spins for a while (kSpin) before it sleeps, ready for the
+// caller's next batch, and the caller spins for the workers' end before it sleeps.
 class Pool {
  public:
   ~Pool() {
     {
       std::lock_guard<std::mutex> l(m_);
       stop_ = true;
+      generation_.fetch_add(1, std::memory_order_release);
     }
     wake_.notify_all();
     for (auto& t : threads_) t.join();
@@ -126,19 +135,35 @@ class Pool {
       std::lock_guard<std::mutex> l(m_);
       job_ = &job;
       active_ = workers;
-      pending_ = workers;
+      pending_.store(workers, std::memory_order_relaxed);
       error_.clear();
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);  // publishes the job to spinning workers
     }
     wake_.notify_all();
     guardedRun(job, 0);
-    std::unique_lock<std::mutex> l(m_);
-    done_.wait(l, [&] { return pending_ == 0; });
+    if (!spinUntil([&] { return pending_.load(std::memory_order_acquire) == 0; })) {
+      std::unique_lock<std::mutex> l(m_);
+      done_.wait(l, [&] { return pending_.load(std::memory_order_acquire) == 0; });
+    }
+    std::lock_guard<std::mutex> l(m_);
     job_ = nullptr;
     return error_;
   }
 
  private:
+  static constexpr auto kSpin = std::chrono::microseconds(200);
+  // Polls `done` for up to kSpin; true when it held.
+  template <typename Done>
+  static bool spinUntil(Done done) {
+    const auto until = std::chrono::steady_clock::now() + kSpin;
+    for (unsigned i = 1;; ++i) {
+      if (done()) return true;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      if (i % 64 == 0 && std::chrono::steady_clock::now() > until) return done();
+    }
+  }
   void guardedRun(const std::function<void(size_t)>& job, size_t k) {
     try {
       job(k);
@@ -154,17 +179,20 @@ class Pool {
     uint64_t seen = 0;
     for (;;) {
       const std::function<void(size_t)>* job;
+      spinUntil([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> l(m_);
-        wake_.wait(l, [&] { return stop_ || generation_ != seen; });
+        wake_.wait(l, [&] { return stop_ || generation_.load(std::memory_order_relaxed) != seen; });
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_relaxed);
         job = k <= active_ ? job_ : nullptr;
       }
       if (!job) continue;
       guardedRun(*job, k);
-      std::lock_guard<std::mutex> l(m_);
-      if (--pending_ == 0) done_.notify_one();
+      if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> l(m_);  // the caller may be between its test and its wait
+        done_.notify_one();
+      }
     }
   }
 
@@ -172,8 +200,9 @@ class Pool {
   std::mutex m_;
   std::condition_variable wake_, done_;
   const std::function<void(size_t)>* job_ = nullptr;
-  uint64_t generation_ = 0;
-  size_t active_ = 0, pending_ = 0;
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<size_t> pending_{0};
+  size_t active_ = 0;
   bool stop_ = false;
   std::string error_;
 };
@@ -698,16 +727,19 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
       if (priced) *priced = ok;
       return LODE_OK;
     }
-    // Rows are independent without quotas: threads take chunks of rows from a shared counter; each
-    // writes only its rows' results, so the results are those of the sequential run.
-    std::atomic<size_t> next{0}, ok{0};
+    // Rows are independent without quotas: each thread prices a contiguous share of the chunks and
+    // writes only its rows' results, so the results are those of the sequential run. The shares are
+    // the same on every call, so a row's result (its assessment's buffers) stays in one core's cache
+    // from one batch to the next; taking chunks from a shared counter moved them between cores and
+    // made two threads slower than one (docs/performance.md).
+    const size_t chunks = (b->n + kChunkRows - 1) / kChunkRows;
+    std::atomic<size_t> ok{0};
     std::function<void(size_t)> job = [&](size_t t) {
       RowScratch& s = b->scratch[t];
       prepareScratch(b, s);  // on the thread that uses it, in parallel
       size_t mine = 0;
-      for (;;) {
-        size_t from = next.fetch_add(kChunkRows, std::memory_order_relaxed);
-        if (from >= b->n) break;
+      for (size_t c = chunks * t / threads; c < chunks * (t + 1) / threads; ++c) {
+        const size_t from = c * kChunkRows;
         mine += priceChunk(b, in, s, from, std::min(b->n, from + kChunkRows));
       }
       ok.fetch_add(mine, std::memory_order_relaxed);
