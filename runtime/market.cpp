@@ -32,7 +32,10 @@ std::vector<RowError> MarketData::finalize() {
   std::vector<RowError> errs;
   for (auto& [name, h] : handles_) {
     Series& s = series_[static_cast<size_t>(h)];
-    if (s.sorted) continue;
+    if (s.sorted) {
+      s.index();
+      continue;
+    }
     // Stable, so among equal dates the first loaded stays first and the later one is the duplicate.
     std::vector<size_t> order(s.dates.size());
     std::iota(order.begin(), order.end(), size_t{0});
@@ -51,8 +54,27 @@ std::vector<RowError> MarketData::finalize() {
     }
     s = std::move(out);
     s.sorted = true;
+    s.index();
   }
   return errs;
+}
+
+void MarketData::Series::index() {
+  prefix.resize(values.size() + 1);
+  prefix[0] = 0;
+  for (size_t k = 0; k < values.size(); ++k) prefix[k + 1] = prefix[k] + values[k];
+  byDay.clear();
+  if (dates.empty()) return;
+  // Only where the days between the first and the last observation are not many more than the
+  // observations: two observations centuries apart keep the binary search.
+  const size_t span = size_t(int64_t(dates.back()) - dates.front()) + 1;
+  if (span > 8 * dates.size() + 4096) return;
+  byDay.resize(span + 1);
+  size_t k = 0;
+  for (size_t day = 0; day <= span; ++day) {
+    while (k < dates.size() && int64_t(dates[k]) - dates.front() < int64_t(day)) ++k;
+    byDay[day] = uint32_t(k);
+  }
 }
 
 std::vector<RowError> MarketData::loadCsv(std::istream& in, const std::string& fileName,
@@ -113,28 +135,34 @@ size_t MarketData::count(int h) const {
 
 bool MarketData::window(int h, int32_t from, int32_t to, size_t* lo, size_t* hi) const {
   if (h < 0 || static_cast<size_t>(h) >= series_.size() || from > to) return false;
-  const auto& d = series_[static_cast<size_t>(h)].dates;
-  *lo = static_cast<size_t>(std::lower_bound(d.begin(), d.end(), from) - d.begin());
-  *hi = static_cast<size_t>(std::upper_bound(d.begin(), d.end(), to) - d.begin());
+  const Series& s = series_[static_cast<size_t>(h)];
+  if (!s.byDay.empty() && s.sorted && s.byDay.size() == size_t(int64_t(s.dates.back()) - s.dates.front()) + 2) {
+    *lo = s.firstAtOrAfter(from);
+    *hi = s.firstAtOrAfter(int64_t(to) + 1);
+  } else {
+    const auto& d = s.dates;
+    *lo = static_cast<size_t>(std::lower_bound(d.begin(), d.end(), from) - d.begin());
+    *hi = static_cast<size_t>(std::upper_bound(d.begin(), d.end(), to) - d.begin());
+  }
   return *lo < *hi;
 }
 
 ErrCode MarketData::avg(int h, int32_t from, int32_t to, int64_t* out) const {
   size_t lo, hi;
   if (!window(h, from, to, &lo, &hi)) return ErrCode::MissingObservation;
-  const auto& v = series_[static_cast<size_t>(h)].values;
-  // Summed in 64 bits while the sum fits (a 128-bit division is a library call); else in 128 bits, so
-  // a long window cannot overflow before the division brings it back in range.
-  int64_t sum64 = 0;
-  bool fits = true;
-  for (size_t k = lo; k < hi && fits; ++k) fits = !__builtin_add_overflow(sum64, v[k], &sum64);
-  if (fits) {
-    *out = detail::divHalfEven<int64_t>(sum64, static_cast<int64_t>(hi - lo));
+  const Series& s = series_[static_cast<size_t>(h)];
+  // The window's sum from the prefix sums (finalize), in 128 bits, so no window overflows before the
+  // division brings it back in range; observations added since are summed one by one.
+  __int128 sum = 0;
+  if (s.prefix.size() == s.values.size() + 1) sum = s.prefix[hi] - s.prefix[lo];
+  else
+    for (size_t k = lo; k < hi; ++k) sum += s.values[k];
+  const int64_t count = static_cast<int64_t>(hi - lo);
+  if (sum >= INT64_MIN && sum <= INT64_MAX) {  // a 128-bit division is a library call
+    *out = detail::divHalfEven<int64_t>(static_cast<int64_t>(sum), count);
     return ErrCode::Ok;
   }
-  __int128 sum = 0;
-  for (size_t k = lo; k < hi; ++k) sum += v[k];
-  const __int128 n = static_cast<__int128>(hi - lo);
+  const __int128 n = count;
   __int128 q = sum / n, r = sum % n;
   if (r < 0) q -= 1, r += n;  // floor division, so the half-even test below sees a non-negative remainder
   if (2 * r > n || (2 * r == n && (q & 1) != 0)) q += 1;

@@ -53,7 +53,21 @@ class MarketData {
     std::vector<int64_t> values;
     std::vector<uint64_t> rows;     // source row, for duplicate reports
     std::vector<uint32_t> files;    // index into files_
+    // prefix[k] = values[0] + ... + values[k-1], exact: an average over a window is one subtraction
+    // whatever its length (a 90-day window of a daily series is about 63 observations). Built by
+    // finalize(); stale (shorter) after an add() until the next finalize().
+    std::vector<__int128> prefix;
+    // byDay[d] = the index of the first observation on or after dates.front() + d, for d from 0 to
+    // one past the last date: a window's ends without a binary search (two of them cost more than the
+    // rest of an average). Built by finalize() where the dates are not too sparse, else empty.
+    std::vector<uint32_t> byDay;
     bool sorted = true;
+    void index();  // prefix and byDay, once the dates are sorted and unique
+    size_t firstAtOrAfter(int64_t day) const {
+      if (day <= dates.front()) return 0;
+      const int64_t d = day - dates.front();
+      return d >= int64_t(byDay.size()) ? dates.size() : byDay[size_t(d)];
+    }
   };
   void push(int h, int32_t date, int64_t raw, uint64_t row, uint32_t file);
   bool window(int h, int32_t from, int32_t to, size_t* lo, size_t* hi) const;

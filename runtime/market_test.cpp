@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "runtime/date.h"
@@ -94,6 +95,67 @@ TEST_CASE("market: half-even mean of raw values") {
   CHECK(v == INT64_MAX - 15);
   REQUIRE(m.avg("V", 0, 10, &v) == ErrCode::Ok);
   CHECK(v == INT64_MIN + 2);
+}
+
+// The half-even mean of raw values, computed the slow way: the window's observations summed one by one.
+int64_t referenceMean(const std::vector<std::pair<int32_t, int64_t>>& obs, int32_t from, int32_t to, bool* any) {
+  __int128 sum = 0, n = 0;
+  for (const auto& [d, v] : obs)
+    if (d >= from && d <= to) sum += v, ++n;
+  *any = n > 0;
+  if (n == 0) return 0;
+  __int128 q = sum / n, r = sum % n;
+  if (r < 0) q -= 1, r += n;
+  if (2 * r > n || (2 * r == n && (q & 1) != 0)) q += 1;
+  return static_cast<int64_t>(q);
+}
+
+TEST_CASE("market: windows by day index and prefix sums match the window read one by one") {
+  uint64_t seed = 0x9e3779b97f4a7c15u;
+  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  for (int round = 0; round < 24; ++round) {
+    MarketData m;
+    std::vector<std::pair<int32_t, int64_t>> obs;  // distinct dates, loaded out of order
+    const bool huge = round % 4 == 3;            // values near the int64 limits: 128-bit sums
+    for (int32_t d = 0; d < 400; ++d) {
+      if (next() % 3 == 0) continue;
+      int64_t v = huge ? INT64_MAX - int64_t(next() % 1000) : int64_t(next() % 20000000000) - 10000000000;
+      if (huge && next() % 2) v = -v;
+      obs.push_back({d, v});
+    }
+    if (round % 3 == 2) obs.push_back({90000, 5});  // sparse: the binary search, not the day index
+    for (size_t i = obs.size(); i > 1; --i) std::swap(obs[i - 1], obs[next() % i]);
+    for (const auto& [d, v] : obs) m.add("S", d, v);
+    CHECK(m.finalize().empty());
+    if (round % 2) {  // an observation added after finalize(): read without the index until the next one
+      obs.push_back({95000, 7});
+      m.add("S", 95000, 7);
+    }
+    int h = m.handle("S");
+    for (int q = 0; q < 300; ++q) {
+      int32_t a = int32_t(next() % 520) - 10, b = int32_t(next() % 520) - 10;
+      if (q % 10 == 0) b = q % 20 ? 96000 : INT32_MAX;  // past the last observation
+      if (a > b) std::swap(a, b);
+      bool any = false;
+      int64_t want = referenceMean(obs, a, b, &any), got = 0;
+      REQUIRE(m.avg(h, a, b, &got) == (any ? ErrCode::Ok : ErrCode::MissingObservation));
+      if (!any) continue;
+      REQUIRE(got == want);
+      int64_t lo = INT64_MAX, hi = INT64_MIN, last = 0;
+      int32_t lastDay = INT32_MIN;
+      for (const auto& [d, v] : obs)
+        if (d >= a && d <= b) {
+          lo = std::min(lo, v), hi = std::max(hi, v);
+          if (d > lastDay) lastDay = d, last = v;
+        }
+      REQUIRE(m.min(h, a, b, &got) == ErrCode::Ok);
+      CHECK(got == lo);
+      REQUIRE(m.max(h, a, b, &got) == ErrCode::Ok);
+      CHECK(got == hi);
+      REQUIRE(m.latest(h, b, a, &got) == ErrCode::Ok);
+      CHECK(got == last);
+    }
+  }
 }
 
 TEST_CASE("market: declared handles are stable before loading") {
