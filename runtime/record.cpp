@@ -201,7 +201,9 @@ bool parseEnum(const FieldSpec& spec, std::string_view t, FieldValue& out, RowEr
 
 namespace {
 constexpr int kHsDigits = 10;
-int64_t pow10(int n) { int64_t p = 1; while (n-- > 0) p *= 10; return p; }
+constexpr int64_t kPow10[kHsDigits + 1] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000,
+                                           1000000000, 10000000000};
+int64_t pow10(int n) { return kPow10[n]; }
 // The digits as a number, padded with zeros to kHsDigits; -1 when they are not 1..kHsDigits digits.
 int64_t hsPadded(std::string_view digits) {
   if (digits.empty() || digits.size() > size_t(kHsDigits)) return -1;
@@ -228,13 +230,15 @@ HsRange hsPrefixRange(std::string_view digits) {
 bool parseHs(std::string_view t, FieldValue& out, RowError* err) {
   // Without err the reasons are not written (a caller that only wants the well-formed codes).
   auto bad = [&](auto message) { return err ? fail(*err, ErrCode::InvalidValue, message()) : false; };
-  // The digits gather in a fixed buffer (a cell is parsed per shipment: no string is built until the
-  // code is known to be good); n counts them all, so too many is reported after any bad character.
+  // The digits gather in a fixed buffer and their value in `v`, in one pass (a cell is parsed per
+  // shipment: no string is built until the code is known to be good); n counts them all, so too many
+  // is reported after any bad character.
   char buf[kHsDigits];
   size_t n = 0;
+  int64_t v = 0;
   for (char c : t) {
     if (isDigit(c)) {
-      if (n < size_t(kHsDigits)) buf[n] = c;
+      if (n < size_t(kHsDigits)) buf[n] = c, v = v * 10 + (c - '0');
       ++n;
     } else if (c != '.') {
       return bad([&] { return "invalid HS code '" + std::string(t) + "' (digits and dots only)"; });
@@ -242,14 +246,16 @@ bool parseHs(std::string_view t, FieldValue& out, RowError* err) {
   }
   if (n < 4 || n > size_t(kHsDigits))
     return bad([&] { return "invalid HS code '" + std::string(t) + "' (expected 4 to 10 digits)"; });
+  // Chapters run from 01 to 99 (77 is reserved and unused), headings from 01 within a chapter: the
+  // first four digits as a number are cchh.
+  const int64_t chapterHeading = v / pow10(int(n) - 4), chapter = chapterHeading / 100;
   std::string_view digits(buf, n);
-  // Chapters run from 01 to 99 (77 is reserved and unused), headings from 01 within a chapter.
-  if (digits.compare(0, 2, "00") == 0 || digits.compare(0, 2, "77") == 0)
+  if (chapter == 0 || chapter == 77)
     return bad([&] { return "unknown HS code '" + std::string(t) + "' (there is no chapter " + std::string(digits.substr(0, 2)) + ")"; });
-  if (digits.compare(2, 2, "00") == 0)
+  if (chapterHeading % 100 == 0)
     return bad([&] { return "unknown HS code '" + std::string(t) + "' (there is no heading " + std::string(digits.substr(0, 4)) + ")"; });
-  out.i = hsKey(digits);
-  out.s.assign(digits.data(), digits.size());
+  out.i = v * pow10(kHsDigits - int(n)) * 16 + int64_t(n);  // hsKey(digits), without reading them again
+  out.s.assign(digits.data(), n);
   out.present = true;
   return true;
 }

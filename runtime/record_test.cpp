@@ -211,6 +211,29 @@ TEST_CASE("hs cells: unknown chapters and headings") {
   CHECK(err.message.find("no heading 8100") != std::string::npos);
 }
 
+TEST_CASE("hs cells: the key read in the same pass as the digits is hsKey of the digits") {
+  FieldSpec hs{"hs", FieldKind::Hs};
+  uint64_t seed = 88172645463325252u;
+  auto next = [&] { seed ^= seed << 13; seed ^= seed >> 7; seed ^= seed << 17; return seed; };
+  for (int i = 0; i < 5000; ++i) {
+    std::string digits, text;
+    const size_t n = 4 + next() % 7;
+    for (size_t k = 0; k < n; ++k) {
+      digits += char('0' + next() % 10);
+      text += digits.back();
+      if (next() % 4 == 0) text += '.';
+    }
+    FieldValue v;
+    RowError err;
+    const bool known = digits.compare(0, 2, "00") != 0 && digits.compare(0, 2, "77") != 0 && digits.compare(2, 2, "00") != 0;
+    CAPTURE(text);
+    REQUIRE(parseCell(hs, text, v, err) == known);
+    if (!known) continue;
+    CHECK(v.s == digits);
+    CHECK(v.i == hsKey(digits));
+  }
+}
+
 TEST_CASE("hs keys: a prefix test is a range test, exactly like comparing the digits") {
   FieldSpec hs{"hs", FieldKind::Hs};
   FieldValue v;
