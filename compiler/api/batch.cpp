@@ -248,26 +248,14 @@ unsigned availableCpus() {
 
 namespace {
 
-// A country packed as LODE_COUNTRY('C', 'N') that the agreement knows: the packing is
-// rt::countryCode's, so the code is the value.
-[[gnu::always_inline]] inline bool knownCountry(const lode_agreement& a, int64_t x) {
-  static_assert(LODE_COUNTRY('C', 'N') == rt::countryCode('C', 'N'));
-  uint64_t c0 = uint64_t(x >> 8) - 'A', c1 = uint64_t(x & 0xff) - 'A';
-  return (x >> 16) == 0 && c0 < 26 && c1 < 26 && a.countryOk[c0 * 26 + c1];
-}
-
 // The values of a typed column that are valid as they are (lo > hi: none); the others go through
-// typedDecimal/typedCode, which convert (YYYYMMDD, countries) or say what is wrong.
-void validRange(const rt::FieldSpec& spec, Column::Form form, lode_code code, int64_t& lo, int64_t& hi) {
-  lo = 1, hi = 0;
-  if (form == Column::Form::Decimal) {
-    lo = spec.sign == rt::Sign::Positive ? 1 : spec.sign == rt::Sign::NonNegative ? 0 : INT64_MIN + 1;
-    hi = INT64_MAX;
-  } else if (form == Column::Form::Code) {
-    if (code == LODE_CODE_DAYS) lo = rt::kMinDate, hi = rt::kMaxDate;
-    else if (code == LODE_CODE_INDEX) lo = 0, hi = int64_t(spec.enumValues.size()) - 1;
-    else if (code == LODE_CODE_BOOL) lo = 0, hi = 1;
-  }
+// the full check. YYYYMMDD dates are converted, countries are tested against the agreement's list.
+void validRange(const lode_agreement& a, size_t f, Column::Form form, lode_code code, int64_t& lo, int64_t& hi) {
+  const FieldInfo& info = a.fields[f];
+  const bool asIs = form == Column::Form::Decimal ||
+                    (form == Column::Form::Code && (code == LODE_CODE_DAYS || code == LODE_CODE_INDEX || code == LODE_CODE_BOOL));
+  lo = asIs ? info.lo : 1;
+  hi = asIs ? info.hi : 0;
 }
 
 // Copies a typed column's values and tells whether every cell is usable as it is: a value in the
@@ -288,7 +276,8 @@ bool copyTyped(const lode_agreement& a, const T* src, const uint8_t* given, size
 }
 
 template <class T>
-bool copyTypedColumn(const lode_agreement& a, const rt::FieldSpec& spec, const T* src, const uint8_t* given, Column& col) {
+bool copyTypedColumn(const lode_agreement& a, size_t f, const T* src, const uint8_t* given, Column& col) {
+  const rt::FieldSpec& spec = a.p().shipment.fields[f];
   const size_t n = col.values.size();
   int64_t* dst = col.values.data();
   if (given && std::memchr(given, 0, n) == nullptr) {
@@ -298,7 +287,7 @@ bool copyTypedColumn(const lode_agreement& a, const rt::FieldSpec& spec, const T
     return false;  // a required field is missing somewhere: priceRow says where
   }
   int64_t lo, hi;
-  validRange(spec, col.form, col.code, lo, hi);
+  validRange(a, f, col.form, col.code, lo, hi);
   const bool country = col.form == Column::Form::Code && col.code == LODE_CODE_COUNTRY;
   const uint64_t ulo = uint64_t(lo), span = uint64_t(hi) - uint64_t(lo);
   bool clean = country ? (given ? copyTyped<T, true, true>(a, src, given, n, ulo, span, dst)
@@ -324,10 +313,9 @@ lode_status setTyped(lode_batch* b, int32_t field, Column::Form form, lode_code 
     if (present) col.present.assign(present, present + n);
     else col.present.clear();
     col.values.resize(n);
-    const rt::FieldSpec& spec = b->a->p().shipment.fields[size_t(field)];
     col.clean = form == Column::Form::Decimal
-                    ? copyTypedColumn(*b->a, spec, static_cast<const int64_t*>(values), present, col)
-                    : copyTypedColumn(*b->a, spec, static_cast<const int32_t*>(values), present, col);
+                    ? copyTypedColumn(*b->a, size_t(field), static_cast<const int64_t*>(values), present, col)
+                    : copyTypedColumn(*b->a, size_t(field), static_cast<const int32_t*>(values), present, col);
     return LODE_OK;
   });
 }
@@ -710,7 +698,7 @@ lode_status lode_batch_price(lode_batch* b, lode_inputs* in, size_t* priced) {
       }
       const rt::FieldSpec& spec = p.shipment.fields[f];
       int64_t lo, hi;
-      validRange(spec, col.form, col.code, lo, hi);
+      validRange(a, f, col.form, col.code, lo, hi);
       const bool text = col.form == Column::Form::Text;
       const bool hs = text && spec.kind == rt::FieldKind::Hs, plain = text && spec.kind == rt::FieldKind::Text;
       const uint32_t slot = hs ? b->hsColumns++ : text && !plain ? b->convertedColumns++ : 0;

@@ -66,8 +66,21 @@ void prepare(lode_agreement& a) {
   a.fields.assign(p.shipment.fields.size(), {});
   for (size_t f = 0; f < p.shipment.fields.size(); ++f) {
     const rt::FieldSpec& spec = p.shipment.fields[f];
-    if (spec.kind != rt::FieldKind::Decimal) continue;
     FieldInfo& info = a.fields[f];
+    for (lode_code c : {LODE_CODE_DAYS, LODE_CODE_YYYYMMDD, LODE_CODE_COUNTRY, LODE_CODE_INDEX, LODE_CODE_BOOL})
+      if (fits(spec.kind, c)) info.codes |= uint8_t(1u << c);
+    switch (spec.kind) {
+      case rt::FieldKind::Date: info.lo = rt::kMinDate, info.hi = rt::kMaxDate; break;
+      case rt::FieldKind::Enum: info.lo = 0, info.hi = int64_t(spec.enumValues.size()) - 1; break;
+      case rt::FieldKind::Bool: info.lo = 0, info.hi = 1; break;
+      case rt::FieldKind::Decimal:  // the sign rules of typedDecimal; INT64_MIN is out of range
+        info.decimal = true;
+        info.lo = spec.sign == rt::Sign::Positive ? 1 : spec.sign == rt::Sign::NonNegative ? 0 : INT64_MIN + 1;
+        info.hi = INT64_MAX;
+        break;
+      default: break;
+    }
+    if (spec.kind != rt::FieldKind::Decimal) continue;
     info.unitText = spec.unit.text.empty() ? rt::unitText(spec.unit) : spec.unit.text;
     info.dimensionless = spec.unit.dimensionless();
     std::vector<std::string> candidates(std::begin(kAtoms), std::end(kAtoms));
@@ -327,6 +340,17 @@ bool validField(const lode_agreement* a, int32_t field) {
 // The error a setter reports, reused per thread: a RowError holds three strings, and building and
 // destroying them on every call cost more than setting a typed value.
 rt::RowError& setterError() { return rt::threadScratch<rt::RowError>(); }
+
+// The typed setters' fast path (FieldInfo::lo, hi, codes): the field's information, or null for a
+// handle that is not a field (the full path says so).
+const FieldInfo* fastField(const lode_agreement* a, int32_t field) {
+  return field >= 0 && size_t(field) < a->fields.size() ? &a->fields[size_t(field)] : nullptr;
+}
+void setAsIs(rt::FieldValue& v, int64_t value) {
+  v.present = true;
+  v.i = value;
+  if (!v.s.empty()) v.s.clear();
+}
 
 }  // namespace lode::capi
 
@@ -595,6 +619,10 @@ lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text,
 lode_status lode_shipment_set_decimal(lode_shipment* s, int32_t field, int64_t micros, char* msg, size_t msg_cap) {
   if (!s) return LODE_ERR_NULL;
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
+  if (const FieldInfo* info = fastField(s->a, field); info && info->decimal && micros >= info->lo && micros <= info->hi) {
+    setAsIs(s->rec.values[size_t(field)], micros);
+    return LODE_OK;
+  }
   return guarded(
       [&] {
         const ir::Program& p = s->a->p();
@@ -618,6 +646,14 @@ lode_status lode_shipment_set_code(lode_shipment* s, int32_t field, lode_code fo
                                    size_t msg_cap) {
   if (!s) return LODE_ERR_NULL;
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
+  if (const FieldInfo* info = fastField(s->a, field); info && uint32_t(format) < 8 && (info->codes >> format & 1)) {
+    const bool asIs = format == LODE_CODE_COUNTRY ? knownCountry(*s->a, code)
+                                                  : format != LODE_CODE_YYYYMMDD && code >= info->lo && code <= info->hi;
+    if (asIs) {
+      setAsIs(s->rec.values[size_t(field)], code);
+      return LODE_OK;
+    }
+  }
   return guarded(
       [&] {
         const ir::Program& p = s->a->p();

@@ -43,6 +43,11 @@ struct FieldInfo {
   std::vector<CellUnit> units;  // Decimal: the field's unit and the atoms of its dimension
   std::string unitText;         // Decimal: lode_field_unit
   bool dimensionless = false;
+  // The typed setters' fast path: a value they take as it is, checked without reaching into the
+  // program; any other value takes the full check, which also writes the reason.
+  bool decimal = false;   // lode_shipment_set_decimal applies
+  uint8_t codes = 0;      // bit per lode_code the field accepts (fits)
+  int64_t lo = 1, hi = 0; // a decimal or a DAYS / INDEX / BOOL code in [lo, hi] is valid as it is
 };
 
 }  // namespace lode::capi
@@ -115,6 +120,13 @@ lode_status guarded(F&& f, char* msg = nullptr, size_t cap = 0) {
 }
 
 bool validField(const lode_agreement* a, int32_t field);
+// A country packed as LODE_COUNTRY('C', 'N') that the agreement knows: the packing is
+// rt::countryCode's, so the code is the value.
+[[gnu::always_inline]] inline bool knownCountry(const lode_agreement& a, int64_t x) {
+  static_assert(LODE_COUNTRY('C', 'N') == rt::countryCode('C', 'N'));
+  uint64_t c0 = uint64_t(x >> 8) - 'A', c1 = uint64_t(x & 0xff) - 'A';
+  return (x >> 16) == 0 && c0 < 26 && c1 < 26 && a.countryOk[c0 * 26 + c1];
+}
 // The typed formats a field of this kind accepts.
 bool fits(rt::FieldKind kind, lode_code code);
 // Converts one text cell into `out`. An empty cell is absent (true). false: err says why and `out`
