@@ -352,6 +352,49 @@ void setAsIs(rt::FieldValue& v, int64_t value) {
   if (!v.s.empty()) v.s.clear();
 }
 
+// The typed setters' full checks, for the values their fast path does not take: out of line, so that
+// the fast path saves no registers.
+[[gnu::noinline]] lode_status setDecimalChecked(lode_shipment* s, int32_t field, int64_t micros, char* msg, size_t msg_cap) {
+  return guarded(
+      [&] {
+        const ir::Program& p = s->a->p();
+        if (!validField(s->a, field) || p.shipment.fields[size_t(field)].kind != rt::FieldKind::Decimal) {
+          copyOut(fmt::format("field handle {} is not a decimal field", field), msg, msg_cap);
+          return LODE_ERR_ARGUMENT;
+        }
+        const size_t f = static_cast<size_t>(field);
+        rt::RowError& err = setterError();
+        if (!typedDecimal(*s->a, f, micros, s->rec.values[f], err)) {
+          unsetField(*s->a, s->rec.values[f], f);
+          copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
+          return LODE_ERR_VALUE;
+        }
+        return LODE_OK;
+      },
+      msg, msg_cap);
+}
+
+[[gnu::noinline]] lode_status setCodeChecked(lode_shipment* s, int32_t field, lode_code format, int32_t code, char* msg,
+                                             size_t msg_cap) {
+  return guarded(
+      [&] {
+        const ir::Program& p = s->a->p();
+        if (!validField(s->a, field) || !fits(p.shipment.fields[size_t(field)].kind, format)) {
+          copyOut(fmt::format("field handle {} does not take code format {}", field, int(format)), msg, msg_cap);
+          return LODE_ERR_ARGUMENT;
+        }
+        const size_t f = static_cast<size_t>(field);
+        rt::RowError& err = setterError();
+        if (!typedCode(*s->a, f, format, code, s->rec.values[f], err)) {
+          unsetField(*s->a, s->rec.values[f], f);
+          copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
+          return LODE_ERR_VALUE;
+        }
+        return LODE_OK;
+      },
+      msg, msg_cap);
+}
+
 }  // namespace lode::capi
 
 extern "C" {
@@ -623,23 +666,7 @@ lode_status lode_shipment_set_decimal(lode_shipment* s, int32_t field, int64_t m
     setAsIs(s->rec.values[size_t(field)], micros);
     return LODE_OK;
   }
-  return guarded(
-      [&] {
-        const ir::Program& p = s->a->p();
-        if (!validField(s->a, field) || p.shipment.fields[size_t(field)].kind != rt::FieldKind::Decimal) {
-          copyOut(fmt::format("field handle {} is not a decimal field", field), msg, msg_cap);
-          return LODE_ERR_ARGUMENT;
-        }
-        const size_t f = static_cast<size_t>(field);
-        rt::RowError& err = setterError();
-        if (!typedDecimal(*s->a, f, micros, s->rec.values[f], err)) {
-          unsetField(*s->a, s->rec.values[f], f);
-          copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
-          return LODE_ERR_VALUE;
-        }
-        return LODE_OK;
-      },
-      msg, msg_cap);
+  return setDecimalChecked(s, field, micros, msg, msg_cap);
 }
 
 lode_status lode_shipment_set_code(lode_shipment* s, int32_t field, lode_code format, int32_t code, char* msg,
@@ -654,23 +681,7 @@ lode_status lode_shipment_set_code(lode_shipment* s, int32_t field, lode_code fo
       return LODE_OK;
     }
   }
-  return guarded(
-      [&] {
-        const ir::Program& p = s->a->p();
-        if (!validField(s->a, field) || !fits(p.shipment.fields[size_t(field)].kind, format)) {
-          copyOut(fmt::format("field handle {} does not take code format {}", field, int(format)), msg, msg_cap);
-          return LODE_ERR_ARGUMENT;
-        }
-        const size_t f = static_cast<size_t>(field);
-        rt::RowError& err = setterError();
-        if (!typedCode(*s->a, f, format, code, s->rec.values[f], err)) {
-          unsetField(*s->a, s->rec.values[f], f);
-          copyOut(fmt::format("{}: {}", p.shipment.fields[f].name, err.message), msg, msg_cap);
-          return LODE_ERR_VALUE;
-        }
-        return LODE_OK;
-      },
-      msg, msg_cap);
+  return setCodeChecked(s, field, format, code, msg, msg_cap);
 }
 
 lode_status lode_result_new(lode_result** out) {
