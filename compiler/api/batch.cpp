@@ -74,7 +74,7 @@ struct alignas(64) RowScratch {
     bool used = false;
     uint64_t stamp = 0;  // when it was stored: a reference to it with another stamp is stale
   };
-  static constexpr size_t kMemo = 32;
+  static constexpr size_t kMemo = kCellMemo;
   std::vector<Memo> memo;  // field * kMemo + slot
   uint64_t stamps = 0;
   // The chunk being priced (scanChunk): which of its rows have every cell usable as it is, and for
@@ -323,22 +323,6 @@ lode_status setTyped(lode_batch* b, int32_t field, Column::Form form, lode_code 
 }  // namespace
 
 namespace {
-
-// A slot in a memo of kMemo entries for a cell text: its first and last 8 bytes and its length,
-// mixed (cheaper than hashing every byte; a collision only costs a parse).
-size_t memoSlot(std::string_view t) {
-  uint64_t head = 0, tail = 0;
-  if (t.size() >= 8) {  // fixed-size copies: single loads
-    std::memcpy(&head, t.data(), 8);
-    std::memcpy(&tail, t.data() + t.size() - 8, 8);
-  } else {
-    for (size_t k = 0; k < t.size(); ++k) head |= uint64_t(static_cast<unsigned char>(t[k])) << (8 * k);
-  }
-  uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ t.size();
-  h ^= h >> 29;
-  h *= 0xBF58476D1CE4E5B9ull;
-  return static_cast<size_t>(h >> 59) % RowScratch::kMemo;
-}
 
 // Nonempty ASCII without spaces at either end: a text field's cell as it is (see textCell).
 bool plainAscii(std::string_view t) {

@@ -67,6 +67,7 @@ void prepare(lode_agreement& a) {
   for (size_t f = 0; f < p.shipment.fields.size(); ++f) {
     const rt::FieldSpec& spec = p.shipment.fields[f];
     FieldInfo& info = a.fields[f];
+    info.hs = spec.kind == rt::FieldKind::Hs;
     for (lode_code c : {LODE_CODE_DAYS, LODE_CODE_YYYYMMDD, LODE_CODE_COUNTRY, LODE_CODE_INDEX, LODE_CODE_BOOL})
       if (fits(spec.kind, c)) info.codes |= uint8_t(1u << c);
     switch (spec.kind) {
@@ -106,6 +107,21 @@ void prepare(lode_agreement& a) {
 }
 
 // ---- cells from text -----------------------------------------------------------------------------
+
+size_t memoSlot(std::string_view t) {
+  uint64_t head = 0, tail = 0;
+  if (t.size() >= 8) {  // fixed-size copies: single loads
+    std::memcpy(&head, t.data(), 8);
+    std::memcpy(&tail, t.data() + t.size() - 8, 8);
+  } else {
+    for (size_t k = 0; k < t.size(); ++k) head |= uint64_t(static_cast<unsigned char>(t[k])) << (8 * k);
+  }
+  uint64_t h = (head * 0x9E3779B97F4A7C15ull) ^ (tail * 0xC2B2AE3D27D4EB4Full) ^ t.size();
+  h ^= h >> 29;
+  h *= 0xBF58476D1CE4E5B9ull;
+  static_assert(kCellMemo == 32);
+  return static_cast<size_t>(h >> 59);
+}
 
 std::string_view trimCell(std::string_view s) {
   auto isSpace = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
@@ -647,6 +663,17 @@ lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text,
         }
         const size_t f = static_cast<size_t>(field);
         rt::FieldValue& v = s->rec.values[f];
+        lode_shipment::HsSeen* seen = nullptr;
+        if (s->a->fields[f].hs) {
+          std::string_view t = trimCell(text);
+          seen = &s->hsSeen[memoSlot(t)];
+          if (!t.empty() && seen->text == t) {
+            v.present = true;
+            v.i = seen->value.i;
+            v.s = seen->value.s;
+            return LODE_OK;
+          }
+        }
         rt::RowError& err = setterError();
         if (!textCell(*s->a, f, text, v, err)) {
           unsetField(*s->a, v, f);
@@ -654,6 +681,10 @@ lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text,
           return LODE_ERR_VALUE;
         }
         if (!v.present) unsetField(*s->a, v, f);  // an empty cell: the default, if any
+        else if (seen) {
+          seen->text.assign(trimCell(text));
+          seen->value = v;
+        }
         return LODE_OK;
       },
       msg, msg_cap);

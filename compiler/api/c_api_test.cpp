@@ -2,6 +2,7 @@
 // fields, bad cells) answered with status codes, and pricing from many threads at once.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -424,6 +425,53 @@ std::string digest(const lode_result* r) {
     s += std::string(" ") + code;
   }
   return s;
+}
+
+TEST_CASE("C ABI: a reused shipment's memo of HS cells prices every code like a fresh shipment") {
+  E1 e;
+  const int32_t hs = lode_field(e.a, "hs");
+  // In E1's USPG scope (a floor duty for T2 from Mozambique) or not; written with dots, without, with
+  // blanks around; more distinct codes than the memo's entries, and a few that do not parse.
+  const char* in[] = {"2504.10", "2504.90", "3801.90"};
+  const char* out[] = {"2504.20", "3801.10", "8507.10", "2505.10", "2601.11"};
+  uint64_t seed = 7;
+  auto pick = [&](uint64_t n) { seed = seed * 6364136223846793005ull + 1442695040888963407ull; return (seed >> 33) % n; };
+  lode_shipment *reused = nullptr, *fresh = nullptr;
+  lode_result *r1 = nullptr, *r2 = nullptr;
+  lode_shipment_new(e.a, &reused);
+  lode_result_new(&r1);
+  lode_result_new(&r2);
+  size_t inScope = 0, outOfScope = 0, bad = 0;
+  for (int i = 0; i < 400; ++i) {
+    std::string code = pick(2) ? in[pick(3)] : out[pick(5)];
+    char tail[16];
+    std::snprintf(tail, sizeof tail, ".%02d.%02d", int(pick(6)), int(pick(3)));
+    code += tail;
+    if (i % 37 == 5) code = "77" + code.substr(2);  // no chapter 77
+    if (pick(3) == 0) code.erase(std::remove(code.begin(), code.end(), '.'), code.end());
+    if (pick(4) == 0) code = " " + code + " ";
+    CAPTURE(code);
+    lode_shipment_clear(reused);
+    REQUIRE(e.fillT2(reused));
+    lode_status st1 = lode_shipment_set(reused, hs, code.c_str(), nullptr, 0);
+    lode_shipment_new(e.a, &fresh);
+    REQUIRE(e.fillT2(fresh));
+    lode_status st2 = lode_shipment_set(fresh, hs, code.c_str(), nullptr, 0);
+    REQUIRE(st1 == st2);
+    REQUIRE(lode_price(e.a, e.in, reused, r1) == LODE_OK);
+    REQUIRE(lode_price(e.a, e.in, fresh, r2) == LODE_OK);
+    CHECK(digest(r1) == digest(r2));
+    lode_shipment_free(fresh);
+    if (st1 != LODE_OK) ++bad;
+    else if (lode_result_line_count(r1) > 0 && lode_result_ok(r1)) ++inScope;
+    else ++outOfScope;
+  }
+  CHECK(inScope > 50);
+  CHECK(outOfScope > 50);
+  CHECK(bad > 5);
+  lode_result_free(r1);
+  lode_result_free(r2);
+  lode_shipment_free(reused);
 }
 
 // Generated E1 declarations, each as text cells and as typed values (the same shipment). A few

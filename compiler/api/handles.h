@@ -4,6 +4,7 @@
 #pragma once
 #include "lode.h"
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <exception>
@@ -31,6 +32,11 @@ enum Magic : uint32_t {
   kDead = 0xdeadc0de,
 };
 
+// Memos of converted cells (HS codes: a batch or a reused shipment sees few distinct ones) have this
+// many entries, direct-mapped: memoSlot is a text's entry, from its first and last 8 bytes and its
+// length (cheaper than hashing every byte; a collision only costs a parse).
+inline constexpr size_t kCellMemo = 32;
+
 // A unit a decimal cell may be written in, with its exact factor to the field's unit.
 struct CellUnit {
   std::string text;
@@ -43,6 +49,7 @@ struct FieldInfo {
   std::vector<CellUnit> units;  // Decimal: the field's unit and the atoms of its dimension
   std::string unitText;         // Decimal: lode_field_unit
   bool dimensionless = false;
+  bool hs = false;  // an HS field: lode_shipment_set looks in the shipment's memo first
   // The typed setters' fast path: a value they take as it is, checked without reaching into the
   // program; any other value takes the full check, which also writes the reason.
   bool decimal = false;   // lode_shipment_set_decimal applies
@@ -80,6 +87,13 @@ struct lode_shipment {
   uint32_t magic = lode::capi::kShipment;
   const lode_agreement* a;
   lode::rt::Record rec;
+  // HS cells this shipment parsed (an embedder reuses a shipment, and declarations repeat their
+  // codes), by lode::capi::memoSlot of the trimmed text; an HS cell's value does not depend on its field.
+  struct HsSeen {
+    std::string text;  // empty: unused
+    lode::rt::FieldValue value;
+  };
+  std::array<HsSeen, lode::capi::kCellMemo> hsSeen{};
 };
 
 struct lode_result {
@@ -136,6 +150,9 @@ bool textCell(const lode_agreement& a, size_t f, std::string_view text, rt::Fiel
 bool typedDecimal(const lode_agreement& a, size_t f, int64_t v, rt::FieldValue& out, rt::RowError& err);
 // A code in a format that fits the field (checked by the caller). false: err says why.
 bool typedCode(const lode_agreement& a, size_t f, lode_code code, int64_t v, rt::FieldValue& out, rt::RowError& err);
+size_t memoSlot(std::string_view t);
+// A cell text without the blanks around it.
+std::string_view trimCell(std::string_view s);
 // A shipment field back to "no cell": absent, or its default.
 void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
 // Evaluates and commits the quota part under the inputs' lock when the agreement has quotas.
