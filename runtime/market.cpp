@@ -33,7 +33,9 @@ std::vector<RowError> MarketData::finalize() {
   for (auto& [name, h] : handles_) {
     Series& s = series_[static_cast<size_t>(h)];
     if (s.sorted) {
-      s.index();
+      // Observations are only ever appended: an index as long as the values is current, and a
+      // service that loads a file a day does not index every series again each time.
+      if (s.prefix.size() != s.values.size() + 1) s.index();
       continue;
     }
     // Stable, so among equal dates the first loaded stays first and the later one is the duplicate.
