@@ -33,9 +33,8 @@ std::vector<RowError> MarketData::finalize() {
   for (auto& [name, h] : handles_) {
     Series& s = series_[static_cast<size_t>(h)];
     if (s.sorted) {
-      // Observations are only ever appended: an index as long as the values is current, and a
-      // service that loads a file a day does not index every series again each time.
-      if (s.prefix.size() != s.values.size() + 1) s.index();
+      // A service that loads a file a day does not index every series again each time.
+      if (!s.indexed()) s.index();
       continue;
     }
     // Stable, so among equal dates the first loaded stays first and the later one is the duplicate.
@@ -138,7 +137,7 @@ size_t MarketData::count(int h) const {
 bool MarketData::window(int h, int32_t from, int32_t to, size_t* lo, size_t* hi) const {
   if (h < 0 || static_cast<size_t>(h) >= series_.size() || from > to) return false;
   const Series& s = series_[static_cast<size_t>(h)];
-  if (!s.byDay.empty() && s.sorted && s.byDay.size() == size_t(int64_t(s.dates.back()) - s.dates.front()) + 2) {
+  if (s.indexed() && !s.byDay.empty()) {
     *lo = s.firstAtOrAfter(from);
     *hi = s.firstAtOrAfter(int64_t(to) + 1);
   } else {
@@ -156,7 +155,7 @@ ErrCode MarketData::avg(int h, int32_t from, int32_t to, int64_t* out) const {
   // The window's sum from the prefix sums (finalize), in 128 bits, so no window overflows before the
   // division brings it back in range; observations added since are summed one by one.
   __int128 sum = 0;
-  if (s.prefix.size() == s.values.size() + 1) sum = s.prefix[hi] - s.prefix[lo];
+  if (s.indexed()) sum = s.prefix[hi] - s.prefix[lo];
   else
     for (size_t k = lo; k < hi; ++k) sum += s.values[k];
   const int64_t count = static_cast<int64_t>(hi - lo);

@@ -63,6 +63,8 @@ class MarketData {
     std::vector<uint32_t> byDay;
     bool sorted = true;
     void index();  // prefix and byDay, once the dates are sorted and unique
+    // Observations are only ever appended, and each append leaves the index shorter than the values.
+    bool indexed() const { return prefix.size() == values.size() + 1; }
     size_t firstAtOrAfter(int64_t day) const {
       if (day <= dates.front()) return 0;
       const int64_t d = day - dates.front();

@@ -150,6 +150,7 @@ bool textCell(const lode_agreement& a, size_t f, std::string_view text, rt::Fiel
 bool typedDecimal(const lode_agreement& a, size_t f, int64_t v, rt::FieldValue& out, rt::RowError& err);
 // A code in a format that fits the field (checked by the caller). false: err says why.
 bool typedCode(const lode_agreement& a, size_t f, lode_code code, int64_t v, rt::FieldValue& out, rt::RowError& err);
+// The entry of a cell text in a memo of kCellMemo entries.
 size_t memoSlot(std::string_view t);
 // A cell text without the blanks around it.
 std::string_view trimCell(std::string_view s);
