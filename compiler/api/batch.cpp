@@ -467,8 +467,7 @@ namespace {
 bool priceCleanRow(lode_batch* b, lode_inputs* in, RowScratch& s, size_t i, size_t r) {
   const lode_agreement& a = *b->a;
   lode_result& res = b->results[i];
-  res.a = b->a;
-  res.as.clear();
+  res.a = b->a;  // res.as is cleared by the evaluation, which a clean row always reaches
   res.row = i + 1;
   res.batch = b;
   s.rec.row = i + 1;
