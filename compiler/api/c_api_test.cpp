@@ -427,6 +427,45 @@ std::string digest(const lode_result* r) {
   return s;
 }
 
+TEST_CASE("C ABI: a text column is checked whole when set: padding alone, non-ASCII alone, blanks") {
+  // A column whose every cell is plain ASCII is not scanned again when priced; each of these columns
+  // breaks that in one way only, so a check that misses it prices a row with its cell as it is.
+  E1 e;
+  const std::vector<std::vector<const char*>> columns = {
+      {"F-ID-JV-25", "  F-ID-JV-25\t", "F-ID-JV-25 ", "F-ID-JV-25"},  // padded, all ASCII
+      {"F-ID-JV-25", "F\xC3\xBC-1", "F\xff-1", "F-MZ-2"},             // non-ASCII (one not UTF-8), no padding
+      {"F-ID-JV-25", "", "F-MZ-2", ""},                                // plain with blanks
+  };
+  for (size_t c = 0; c < columns.size(); ++c) {
+    const auto& cells = columns[c];
+    size_t priced = 0, cellsOk = 0;
+    lode_batch* b = e.pricedT2Batch("facility", cells.data(), cells.size(), &priced);
+    for (size_t i = 0; i < cells.size(); ++i) {
+      lode_shipment* s = nullptr;
+      lode_result* r = nullptr;
+      lode_shipment_new(e.a, &s);
+      lode_result_new(&r);
+      REQUIRE(e.fillT2(s));
+      CAPTURE(c);
+      CAPTURE(i);
+      const lode_result* br = lode_batch_result(b, i);
+      if (lode_shipment_set(s, lode_field(e.a, "facility"), cells[i], nullptr, 0) == LODE_OK) {
+        ++cellsOk;
+        REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+        CHECK(digest(br) == digest(r));
+      } else {  // the row's error, as the shipment's setter says it
+        const char *code = nullptr, *message = nullptr;
+        REQUIRE(lode_result_error(br, 0, &code, &message) == LODE_OK);
+        CHECK(std::string(message).find("facility: not valid UTF-8") != std::string::npos);
+      }
+      lode_result_free(r);
+      lode_shipment_free(s);
+    }
+    CHECK(priced == cellsOk);
+    lode_batch_free(b);
+  }
+}
+
 TEST_CASE("C ABI: a reused shipment's memo of HS cells prices every code like a fresh shipment") {
   E1 e;
   const int32_t hs = lode_field(e.a, "hs");
