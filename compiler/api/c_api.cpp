@@ -335,12 +335,10 @@ lode_status loadWith(lode_inputs* in, const char* path, char* msg, size_t cap,
   return errs.empty() ? LODE_OK : LODE_ERR_DATA;
 }
 
-// A shipment field back to "no cell": absent, or its default.
+// A shipment field back to "no cell": absent, or its default, text included (a text field's default
+// is its text: clearing it priced `broker != "none"` as true for a shipment with no broker).
 void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f) {
-  const rt::FieldValue& blank = a.blank.values[f];
-  v.present = blank.present;
-  v.i = blank.i;
-  v.s.clear();
+  resetTo(v, a.blank.values[f]);
 }
 
 void setId(lode_result& r, const rt::Record& rec) {
@@ -635,12 +633,7 @@ lode_status lode_shipment_clear(lode_shipment* s) {
   if (!s) return LODE_ERR_NULL;
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
   const rt::FieldValue* blank = s->a->blank.values.data();
-  for (rt::FieldValue& v : s->rec.values) {  // unsetField, field after field
-    v.present = blank->present;
-    v.i = blank->i;
-    if (!v.s.empty()) v.s.clear();
-    ++blank;
-  }
+  for (rt::FieldValue& v : s->rec.values) resetTo(v, *blank++);  // unsetField, field after field
   return LODE_OK;
 }
 

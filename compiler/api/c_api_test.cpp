@@ -951,3 +951,64 @@ TEST_CASE("C ABI: an agreement with quotas is priced in row order whatever the t
   lode_inputs_free(one);
   lode_agreement_free(a);
 }
+
+TEST_CASE("C ABI: a text field's default is its text after clear, unset, an empty cell or a batch's blank cell") {
+  // tests/lang/good/text_compare.lode: `broker: text default "none"`; Art. 5 charges 4 % when
+  // broker != "none". A shipment without a broker cell owes 20.00 USD (Art. 2), one through broker
+  // B-7 60.00 USD.
+  lode_agreement* a = nullptr;
+  char diag[4096];
+  REQUIRE(lode_agreement_compile(LODE_SOURCE_DIR "/tests/lang/good/text_compare.lode", LODE_STDLIB_DIR, &a, diag,
+                                 sizeof diag) == LODE_OK);
+  lode_inputs* in = nullptr;
+  REQUIRE(lode_inputs_new(a, &in) == LODE_OK);
+  const char* cells[][2] = {{"date", "2027-06-01"}, {"hs", "8112.99.00.00"}, {"origin", "CN"}, {"mineral", "gallium"},
+                            {"quantity", "1 t"},    {"value", "1000 USD"},   {"exporter_id", "EXP-0002"}};
+  const int32_t broker = lode_field(a, "broker");
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  REQUIRE(lode_shipment_new(a, &s) == LODE_OK);
+  REQUIRE(lode_result_new(&r) == LODE_OK);
+  auto total = [&] {
+    for (auto& c : cells) REQUIRE(lode_shipment_set(s, lode_field(a, c[0]), c[1], nullptr, 0) == LODE_OK);
+    REQUIRE(lode_price(a, in, s, r) == LODE_OK);
+    int64_t t = -1;
+    REQUIRE(lode_result_total_micros(r, &t) == LODE_OK);
+    return t;
+  };
+  CHECK(total() == 20000000);  // new shipment: the default
+  REQUIRE(lode_shipment_set(s, broker, "B-7", nullptr, 0) == LODE_OK);
+  CHECK(total() == 60000000);
+  REQUIRE(lode_shipment_clear(s) == LODE_OK);
+  CHECK(total() == 20000000);
+  REQUIRE(lode_shipment_set(s, broker, "B-7", nullptr, 0) == LODE_OK);
+  REQUIRE(lode_shipment_unset(s, broker) == LODE_OK);
+  CHECK(total() == 20000000);
+  REQUIRE(lode_shipment_set(s, broker, "B-7", nullptr, 0) == LODE_OK);
+  REQUIRE(lode_shipment_set(s, broker, "", nullptr, 0) == LODE_OK);  // an empty cell: no broker
+  CHECK(total() == 20000000);
+  // A batch: rows with and without a broker cell, in both orders, on the clean and the checked paths.
+  const char* brokers[] = {"B-7", "", "B-7", "", " ", "B-7", ""};
+  const size_t n = sizeof brokers / sizeof brokers[0];
+  lode_batch* b = nullptr;
+  REQUIRE(lode_batch_new(a, n, &b) == LODE_OK);
+  for (auto& c : cells) {
+    std::vector<const char*> column(n, c[1]);
+    REQUIRE(lode_batch_set_column(b, lode_field(a, c[0]), column.data(), n) == LODE_OK);
+  }
+  REQUIRE(lode_batch_set_column(b, broker, brokers, n) == LODE_OK);
+  size_t priced = 0;
+  REQUIRE(lode_batch_price(b, in, &priced) == LODE_OK);
+  CHECK(priced == n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t t = -1;
+    CAPTURE(i);
+    REQUIRE(lode_result_total_micros(lode_batch_result(b, i), &t) == LODE_OK);
+    CHECK(t == (std::string(brokers[i]) == "B-7" ? 60000000 : 20000000));
+  }
+  lode_batch_free(b);
+  lode_result_free(r);
+  lode_shipment_free(s);
+  lode_inputs_free(in);
+  lode_agreement_free(a);
+}

@@ -156,6 +156,12 @@ size_t memoSlot(std::string_view t);
 std::string_view trimCell(std::string_view s);
 // A shipment field back to "no cell": absent, or its default.
 void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
+// v as `blank` (lode_agreement::blank's value of its field), its text only written when either has one.
+inline void resetTo(rt::FieldValue& v, const rt::FieldValue& blank) {
+  v.present = blank.present;
+  v.i = blank.i;
+  if (!v.s.empty() || !blank.s.empty()) v.s.assign(blank.s);
+}
 // Evaluates and commits the quota part under the inputs' lock when the agreement has quotas.
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out);
 // The shipment's id (or none) kept in the result for lode_result_json.
