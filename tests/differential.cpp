@@ -28,6 +28,7 @@
 #include "compiler/report/report.h"
 #include "compiler/testing/example_runner.h"
 #include "tests/agreement_gen.h"
+#include "tests/c_api_pricer.h"
 #include "tests/shipment_gen.h"
 
 using namespace lode;
@@ -38,12 +39,27 @@ namespace {
 
 struct Tally {
   uint64_t priced = 0, withErrors = 0, withLines = 0;
+  uint64_t throughCApi = 0;  // of those, priced through the C ABI too (cells can say them)
 };
+
+constexpr size_t kBatchRows = 97;  // shipments per C ABI batch (a prime: batches split unevenly)
+
+// What the C ABI priced differently from the interpreter, or "" (the shipment and both fingerprints).
+std::string cApiMismatch(const ir::Program& p, const std::string& how, const rt::Record& rec, const std::string& want,
+                         const rt::Assessment& got) {
+  std::string g = fingerprint(got);
+  if (g == want) return "";
+  return fmt::format("the C ABI ({}) priced differently:\n  shipment: {}\n  interp: {}\n  C ABI:  {}\n", how,
+                     describe(p, rec), want, g);
+}
 
 // Prices `count` random shipments through both executors. On a mismatch prints the shipment, both
 // assessments and (for a generated agreement) its text, and returns false.
+// With `capi`, the shipments cells can say are also priced through the C ABI, one at a time and in
+// batches of kBatchRows, and compared with the interpreter (with quotas, a batch takes balances row
+// after row: the interpreter's answers are then computed the same way).
 bool compareExecutors(const Compilation& c, const std::string& name, const std::string* text, uint64_t count,
-                      uint64_t seed, const jit::CompileOptions& level, Tally& t) {
+                      uint64_t seed, const jit::CompileOptions& level, testgen::CApiPricer* capi, Tally& t) {
   const ir::Program& p = *c.program;
   // Inputs: every example's observations and registry rows (rows that clash with an earlier one are dropped).
   testing::InputSet in(p);
@@ -55,12 +71,53 @@ bool compareExecutors(const Compilation& c, const std::string& name, const std::
   testgen::RngSource rng(seed);
   testgen::Generator<testgen::RngSource> gen(p, rng);
   rt::Assessment a, b;
+  auto fail = [&](const std::string& what) {
+    if (text) std::cerr << "---- agreement text ----\n" << *text << "---- end of agreement text ----\n";
+    std::cerr << name << " (seed " << seed << "): " << what;
+    return false;
+  };
+  std::vector<rt::Record> held;  // for the next C ABI batch
+  std::vector<std::string> heldWant;
+  uint64_t batches = 0;
+  auto priceHeld = [&]() -> std::string {
+    if (held.empty()) return "";
+    if (!p.quotas.empty()) {  // the batch takes balances row after row: so does the interpreter here
+      rt::QuotaLedger saved = in.quotas();
+      for (size_t k = 0; k < held.size(); ++k) {
+        rt::Record rec = held[k];
+        testing::applyFieldDefaults(p, rec);
+        interp(rec, in.inputs(), a);
+        testing::commitQuotas(p, a, in.quotas());
+        heldWant[k] = fingerprint(a);
+      }
+      in.quotas() = saved;
+    }
+    std::vector<const rt::Assessment*> got = capi->priceBatch(held, ++batches % 2 ? 1 : 2);
+    for (size_t k = 0; k < held.size(); ++k)
+      if (std::string m = cApiMismatch(p, fmt::format("batch row {} of {}", k + 1, held.size()), held[k], heldWant[k], *got[k]); !m.empty())
+        return m;
+    held.clear();
+    heldWant.clear();
+    return "";
+  };
   for (uint64_t i = 0; i < count; ++i) {
-    rt::Record rec = gen.next();
+    const rt::Record raw = gen.next();  // the C ABI gets absent fields as absent: it applies defaults itself
+    rt::Record rec = raw;
     testing::applyFieldDefaults(p, rec);
     interp(rec, in.inputs(), a);
     jit(rec, in.inputs(), b);
     std::string fa = fingerprint(a), fb = fingerprint(b);
+    if (capi && capi->expressible(raw)) {
+      const rt::Assessment* one = nullptr;
+      if (capi->priceOne(raw, &one)) {  // else a setter refused a value, as a reader would
+        if (std::string m = cApiMismatch(p, "one shipment", raw, fa, *one); !m.empty()) return fail(m);
+        ++t.throughCApi;
+        held.push_back(raw);
+        heldWant.push_back(fa);
+        if (held.size() == kBatchRows)
+          if (std::string m = priceHeld(); !m.empty()) return fail(m);
+      }
+    }
     if (fa != fb) {
       if (text) std::cerr << "---- agreement text ----\n" << *text << "---- end of agreement text ----\n";
       std::cerr << fmt::format("{}: shipment {} (seed {}) priced differently:\n  shipment: {}\n  interp: {}\n  jit:    {}\n",
@@ -73,6 +130,8 @@ bool compareExecutors(const Compilation& c, const std::string& name, const std::
     if (!a.ok()) ++t.withErrors;
     if (!a.lines.empty() || !a.outcomes.empty()) ++t.withLines;
   }
+  if (capi)
+    if (std::string m = priceHeld(); !m.empty()) return fail(m);
   return true;
 }
 
@@ -91,7 +150,8 @@ int randomAgreements(uint64_t k, uint64_t count, uint64_t seed, bool print, cons
       return 1;
     }
     try {
-      if (!compareExecutors(*c, name, &text, count, s, level, t)) return 1;
+      testgen::CApiPricer capi(compileText(name, text, {}));
+      if (!compareExecutors(*c, name, &text, count, s, level, &capi, t)) return 1;
     } catch (const std::exception& e) {
       std::cerr << "---- agreement text ----\n" << text << "---- end of agreement text ----\n";
       std::cerr << fmt::format("{}: an executor threw: {}\n", name, e.what());
@@ -100,8 +160,9 @@ int randomAgreements(uint64_t k, uint64_t count, uint64_t seed, bool print, cons
   }
   if (!print)
     std::cout << fmt::format("{} random agreements (seeds {}..{}), {} random shipments, both executors agree "
-                             "({} with duty lines or outcomes, {} with evaluation errors)\n",
-                             k, seed, seed + k - 1, t.priced, t.withLines, t.withErrors);
+                             "({} with duty lines or outcomes, {} with evaluation errors; {} also priced alike "
+                             "through the C ABI, one at a time and in batches)\n",
+                             k, seed, seed + k - 1, t.priced, t.withLines, t.withErrors, t.throughCApi);
   return 0;
 }
 
@@ -141,8 +202,10 @@ int main(int argc, char** argv) {
     return 2;
   }
   Tally t;
-  if (!compareExecutors(*c, file, nullptr, count, seed, level, t)) return 1;
-  std::cout << fmt::format("{}: {} random shipments, both executors agree ({} with duty lines or outcomes, {} with evaluation errors)\n",
-                           file, t.priced, t.withLines, t.withErrors);
+  testgen::CApiPricer capi(compileFile(file, {}));
+  if (!compareExecutors(*c, file, nullptr, count, seed, level, &capi, t)) return 1;
+  std::cout << fmt::format("{}: {} random shipments, both executors agree ({} with duty lines or outcomes, {} with "
+                           "evaluation errors; {} also priced alike through the C ABI, one at a time and in batches)\n",
+                           file, t.priced, t.withLines, t.withErrors, t.throughCApi);
   return 0;
 }

@@ -409,6 +409,14 @@ void setAsIs(rt::FieldValue& v, int64_t value) {
       msg, msg_cap);
 }
 
+std::unique_ptr<lode_agreement> agreementOf(std::unique_ptr<Compilation> c) {
+  auto a = std::make_unique<lode_agreement>();
+  a->c = std::move(c);
+  a->interp = std::make_unique<interp::Interpreter>(*a->c->program);
+  prepare(*a);
+  return a;
+}
+
 }  // namespace lode::capi
 
 extern "C" {
@@ -444,15 +452,12 @@ lode_status lode_agreement_compile(const char* path, const char* stdlib_dir, lod
           copyOut(fmt::format("cannot read '{}'", path), diag, diag_cap);
           return LODE_ERR_IO;
         }
-        auto a = std::make_unique<lode_agreement>();
-        a->c = compileFile(path, opts);
+        std::unique_ptr<Compilation> c = compileFile(path, opts);
         std::string text;
-        for (const Diagnostic& d : a->c->diags.all()) text += formatDiagnostic(a->c->sm, d);
+        for (const Diagnostic& d : c->diags.all()) text += formatDiagnostic(c->sm, d);
         copyOut(text, diag, diag_cap);
-        if (!a->c->program) return LODE_ERR_COMPILE;
-        a->interp = std::make_unique<interp::Interpreter>(*a->c->program);
-        prepare(*a);
-        *out = a.release();
+        if (!c->program) return LODE_ERR_COMPILE;
+        *out = agreementOf(std::move(c)).release();
         return LODE_OK;
       },
       diag, diag_cap);

@@ -166,6 +166,9 @@ inline void resetTo(rt::FieldValue& v, const rt::FieldValue& blank) {
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out);
 // The shipment's id (or none) kept in the result for lode_result_json.
 void setId(lode_result& r, const rt::Record& rec);
+// The handle lode_agreement_compile returns, for a compilation that has a program (also used by
+// tests/differential.cpp, which prices generated shipments through the C ABI).
+std::unique_ptr<lode_agreement> agreementOf(std::unique_ptr<Compilation> c);
 // Row `row` (1-based) of a batch's id column, or "" (batch.cpp).
 std::string_view batchRowId(const lode_batch* b, uint64_t row);
 
