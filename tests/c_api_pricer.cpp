@@ -5,6 +5,7 @@
 
 #include "compiler/api/handles.h"
 #include "compiler/testing/example_runner.h"
+#include "tests/shipment_gen.h"
 
 namespace lode::testgen {
 
@@ -42,10 +43,12 @@ bool CApiPricer::expressible(const rt::Record& rec) const {
   return true;
 }
 
-bool CApiPricer::set(size_t f, const rt::FieldValue& v) {
+bool CApiPricer::set(size_t f, const rt::FieldValue& v, Cells cells) {
   const int32_t field = int32_t(f);
   const int32_t code = int32_t(v.i);
-  switch (a_->p().shipment.fields[f].kind) {
+  const rt::FieldSpec& spec = a_->p().shipment.fields[f];
+  if (cells == Cells::Text) return lode_shipment_set(s_, field, cellText(spec, v).c_str(), nullptr, 0) == LODE_OK;
+  switch (spec.kind) {
     case rt::FieldKind::Decimal: return lode_shipment_set_decimal(s_, field, v.i, nullptr, 0) == LODE_OK;
     case rt::FieldKind::Date: return lode_shipment_set_code(s_, field, LODE_CODE_DAYS, code, nullptr, 0) == LODE_OK;
     case rt::FieldKind::Country: return lode_shipment_set_code(s_, field, LODE_CODE_COUNTRY, code, nullptr, 0) == LODE_OK;
@@ -57,17 +60,18 @@ bool CApiPricer::set(size_t f, const rt::FieldValue& v) {
   return false;
 }
 
-bool CApiPricer::priceOne(const rt::Record& rec, const rt::Assessment** out) {
+bool CApiPricer::priceOne(const rt::Record& rec, Cells cells, const rt::Assessment** out) {
   if (lode_shipment_clear(s_) != LODE_OK) throw std::runtime_error("lode_shipment_clear failed");
   for (size_t f = 0; f < rec.values.size(); ++f)
-    if (rec.values[f].present && !set(f, rec.values[f])) return false;
+    if (rec.values[f].present && !set(f, rec.values[f], cells)) return false;
   in_->set.quotas() = initial_;
   if (lode_price(a_, in_, s_, r_) != LODE_OK) throw std::runtime_error("lode_price failed");
   *out = &r_->as;
   return true;
 }
 
-std::vector<const rt::Assessment*> CApiPricer::priceBatch(const std::vector<rt::Record>& recs, unsigned threads) {
+std::vector<const rt::Assessment*> CApiPricer::priceBatch(const std::vector<rt::Record>& recs, Cells form,
+                                                          unsigned threads) {
   const size_t n = recs.size();
   lode_batch* b = nullptr;
   if (lode_batch_new(a_, n, &b) != LODE_OK) throw std::runtime_error("lode_batch_new failed");
@@ -76,6 +80,7 @@ std::vector<const rt::Assessment*> CApiPricer::priceBatch(const std::vector<rt::
   std::vector<int64_t> micros(n);
   std::vector<int32_t> codes(n);
   std::vector<uint8_t> present(n);
+  std::vector<std::string> texts(n);
   std::vector<const char*> cells(n);
   for (size_t f = 0; f < fields.size(); ++f) {
     const int32_t field = int32_t(f);
@@ -84,10 +89,11 @@ std::vector<const rt::Assessment*> CApiPricer::priceBatch(const std::vector<rt::
       present[i] = v.present;
       micros[i] = v.present ? v.i : 0;
       codes[i] = v.present ? int32_t(v.i) : 0;
-      cells[i] = v.present ? v.s.c_str() : "";
+      texts[i] = v.present ? cellText(fields[f], v) : "";
+      cells[i] = texts[i].c_str();
     }
     lode_status st = LODE_OK;
-    switch (fields[f].kind) {
+    switch (form == Cells::Text ? rt::FieldKind::Text : fields[f].kind) {
       case rt::FieldKind::Decimal: st = lode_batch_set_decimal_column(b, field, micros.data(), present.data(), n); break;
       case rt::FieldKind::Date: st = lode_batch_set_code_column(b, field, LODE_CODE_DAYS, codes.data(), present.data(), n); break;
       case rt::FieldKind::Country: st = lode_batch_set_code_column(b, field, LODE_CODE_COUNTRY, codes.data(), present.data(), n); break;

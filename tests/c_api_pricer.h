@@ -28,17 +28,19 @@ class CApiPricer {
   // Whether cells can say the record: a cell is trimmed and an empty one is absent, so a present
   // empty text, or one with blanks at an end, has no cell.
   bool expressible(const rt::Record& rec) const;
-  // Sets the record's fields on the reused shipment (typed setters where the kind has one, text
-  // otherwise) and prices it with the quota balances of the examples. false when a setter refuses a
-  // value, as the readers would (the shipment is then not priced); else the assessment in *out.
-  bool priceOne(const rt::Record& rec, const rt::Assessment** out);
+  // How cells are given: typed (lode_shipment_set_decimal / _code and the typed columns where the
+  // kind has them, text for text and HS fields) or every one as text (as a CSV file writes it).
+  enum class Cells { Typed, Text };
+  // Sets the record's fields on the reused shipment and prices it with the quota balances of the
+  // examples. false when a setter refuses a value, as the readers would (the shipment is then not
+  // priced); else the assessment in *out.
+  bool priceOne(const rt::Record& rec, Cells cells, const rt::Assessment** out);
   // Prices the records as one batch on `threads` threads, in row order for quotas (balances as the
-  // examples leave them, then taken row after row): typed columns where the kind has one, text
-  // columns otherwise. The assessments, by row, valid until the next batch.
-  std::vector<const rt::Assessment*> priceBatch(const std::vector<rt::Record>& recs, unsigned threads);
+  // examples leave them, then taken row after row). The assessments, by row, valid until the next batch.
+  std::vector<const rt::Assessment*> priceBatch(const std::vector<rt::Record>& recs, Cells cells, unsigned threads);
 
  private:
-  bool set(size_t f, const rt::FieldValue& v);
+  bool set(size_t f, const rt::FieldValue& v, Cells cells);
   lode_agreement* a_ = nullptr;
   lode_inputs* in_ = nullptr;
   lode_shipment* s_ = nullptr;

@@ -92,10 +92,16 @@ bool compareExecutors(const Compilation& c, const std::string& name, const std::
       }
       in.quotas() = saved;
     }
-    std::vector<const rt::Assessment*> got = capi->priceBatch(held, ++batches % 2 ? 1 : 2);
-    for (size_t k = 0; k < held.size(); ++k)
-      if (std::string m = cApiMismatch(p, fmt::format("batch row {} of {}", k + 1, held.size()), held[k], heldWant[k], *got[k]); !m.empty())
-        return m;
+    // Batch after batch: typed columns on one thread, text on two, typed on two, text on one.
+    ++batches;
+    const auto form = batches % 2 ? testgen::CApiPricer::Cells::Typed : testgen::CApiPricer::Cells::Text;
+    const unsigned threads = batches % 4 == 1 || batches % 4 == 0 ? 1 : 2;
+    std::vector<const rt::Assessment*> got = capi->priceBatch(held, form, threads);
+    const char* kind = form == testgen::CApiPricer::Cells::Typed ? "typed" : "text";
+    for (size_t k = 0; k < held.size(); ++k) {
+      std::string how = fmt::format("{} batch on {} thread(s), row {} of {}", kind, threads, k + 1, held.size());
+      if (std::string m = cApiMismatch(p, how, held[k], heldWant[k], *got[k]); !m.empty()) return m;
+    }
     held.clear();
     heldWant.clear();
     return "";
@@ -109,8 +115,10 @@ bool compareExecutors(const Compilation& c, const std::string& name, const std::
     std::string fa = fingerprint(a), fb = fingerprint(b);
     if (capi && capi->expressible(raw)) {
       const rt::Assessment* one = nullptr;
-      if (capi->priceOne(raw, &one)) {  // else a setter refused a value, as a reader would
-        if (std::string m = cApiMismatch(p, "one shipment", raw, fa, *one); !m.empty()) return fail(m);
+      const auto form = i % 2 ? testgen::CApiPricer::Cells::Text : testgen::CApiPricer::Cells::Typed;
+      if (capi->priceOne(raw, form, &one)) {  // else a setter refused a value, as a reader would
+        if (std::string m = cApiMismatch(p, i % 2 ? "one shipment, text cells" : "one shipment, typed cells", raw, fa, *one); !m.empty())
+          return fail(m);
         ++t.throughCApi;
         held.push_back(raw);
         heldWant.push_back(fa);

@@ -192,21 +192,24 @@ class Generator {
   Source& src_;
 };
 
+// A present field's value as a text cell (what a CSV reader or lode_shipment_set reads back to it).
+inline std::string cellText(const rt::FieldSpec& spec, const rt::FieldValue& v) {
+  switch (spec.kind) {
+    case rt::FieldKind::Decimal: return rt::decFormat(v.i) + " " + rt::unitText(spec.unit);
+    case rt::FieldKind::Date: return rt::dateFormat(int32_t(v.i));
+    case rt::FieldKind::Country: return rt::countryText(v.i);
+    case rt::FieldKind::Bool: return v.i ? "true" : "false";
+    case rt::FieldKind::Enum: return size_t(v.i) < spec.enumValues.size() ? spec.enumValues[size_t(v.i)] : "?";
+    default: return v.s;
+  }
+}
+
 inline std::string describe(const ir::Program& p, const rt::Record& r) {
   std::string s = "{";
   for (size_t f = 0; f < r.values.size(); ++f) {
     if (!r.values[f].present) continue;
     const rt::FieldSpec& spec = p.shipment.fields[f];
-    std::string v;
-    switch (spec.kind) {
-      case rt::FieldKind::Decimal: v = rt::decFormat(r.values[f].i) + " " + rt::unitText(spec.unit); break;
-      case rt::FieldKind::Date: v = rt::dateFormat(int32_t(r.values[f].i)); break;
-      case rt::FieldKind::Country: v = rt::countryText(r.values[f].i); break;
-      case rt::FieldKind::Bool: v = r.values[f].i ? "true" : "false"; break;
-      case rt::FieldKind::Enum: v = size_t(r.values[f].i) < spec.enumValues.size() ? spec.enumValues[size_t(r.values[f].i)] : "?"; break;
-      default: v = r.values[f].s;
-    }
-    s += fmt::format("{}\"{}\":\"{}\"", s.size() > 1 ? "," : "", spec.name, v);
+    s += fmt::format("{}\"{}\":\"{}\"", s.size() > 1 ? "," : "", spec.name, cellText(spec, r.values[f]));
   }
   return s + "}";
 }
