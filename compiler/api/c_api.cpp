@@ -97,6 +97,7 @@ void prepare(lode_agreement& a) {
   }
   a.blank.values.assign(p.shipment.fields.size(), {});
   testing::applyFieldDefaults(p, a.blank);
+  a.textDefaults = std::any_of(a.blank.values.begin(), a.blank.values.end(), [](const rt::FieldValue& v) { return !v.s.empty(); });
   // Evaluation reads the standard fields it prices by (entry date, HS code, origin, quantity, value,
   // mineral and node) and the fields the agreement's expressions name; nothing else of a record.
   a.read.assign(p.shipment.fields.size(), 0);
@@ -638,7 +639,16 @@ lode_status lode_shipment_clear(lode_shipment* s) {
   if (!s) return LODE_ERR_NULL;
   if (!live(s, kShipment)) return LODE_ERR_HANDLE;
   const rt::FieldValue* blank = s->a->blank.values.data();
-  for (rt::FieldValue& v : s->rec.values) resetTo(v, *blank++);  // unsetField, field after field
+  if (s->a->textDefaults) {
+    for (rt::FieldValue& v : s->rec.values) resetTo(v, *blank++);  // unsetField, field after field
+    return LODE_OK;
+  }
+  for (rt::FieldValue& v : s->rec.values) {  // the same without text defaults: no default to test
+    v.present = blank->present;
+    v.i = blank->i;
+    if (!v.s.empty()) v.s.clear();
+    ++blank;
+  }
   return LODE_OK;
 }
 

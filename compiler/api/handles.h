@@ -68,6 +68,7 @@ struct lode_agreement {
   std::vector<uint8_t> countryOk;             // 26 * 26 flags: alpha-2 codes a cell may name
   const std::vector<std::string>* countries = nullptr;  // what parseCell checks (null: any AA)
   lode::rt::Record blank;                     // no cell set: absent fields, defaults applied
+  bool textDefaults = false;                  // some field's default is a text (blank has a text)
   std::vector<uint8_t> read;                  // per field: evaluation may read it (a batch skips the others)
   const lode::ir::Program& p() const { return *c->program; }
 };
@@ -156,11 +157,16 @@ size_t memoSlot(std::string_view t);
 std::string_view trimCell(std::string_view s);
 // A shipment field back to "no cell": absent, or its default.
 void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
-// v as `blank` (lode_agreement::blank's value of its field), its text only written when either has one.
+// v as `blank` (lode_agreement::blank's value of its field). Most fields have no text default: their
+// text is emptied inline (an assign from the empty default is a call, 12 % of a typed shipment).
 inline void resetTo(rt::FieldValue& v, const rt::FieldValue& blank) {
   v.present = blank.present;
   v.i = blank.i;
-  if (!v.s.empty() || !blank.s.empty()) v.s.assign(blank.s);
+  if (blank.s.empty()) [[likely]] {
+    if (!v.s.empty()) v.s.clear();
+  } else {
+    v.s.assign(blank.s);
+  }
 }
 // Evaluates and commits the quota part under the inputs' lock when the agreement has quotas.
 void evaluate(const lode_agreement* a, lode_inputs* in, const rt::Record& rec, rt::Assessment& out);
