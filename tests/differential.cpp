@@ -13,6 +13,9 @@
 // The run uses the examples' market observations and registry rows. A mismatch prints the shipment
 // and both assessments and exits 1.
 //
+// The same shipments also go through the C ABI (tests/c_api_pricer.h): set on a reused shipment as
+// typed or text cells, and in batches, and compared with the interpreter (docs/hardening.md).
+//
 // With --random-agreements, the agreements themselves are random (tests/agreement_gen.h): agreement k
 // is generated from seed S + k and priced with N shipments from the same seed, so a failure names the
 // one seed that reproduces it (`--random-agreements 1 --seed S+k`; `--print` shows its text). An

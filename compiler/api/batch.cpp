@@ -314,7 +314,7 @@ template <class T>
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + r), x);
     bad = _mm256_or_si256(bad, _mm256_or_si256(_mm256_cmpgt_epi64(vlo, x), _mm256_cmpgt_epi64(x, vhi)));
   }
-  return _mm256_testz_si256(bad, bad) & copyRangeScalar(src + r, n - r, lo, hi, dst + r);
+  return _mm256_testz_si256(bad, bad) & copyRangeScalar(src + r, n - r, lo, hi, dst + r);  // &: the rest is copied anyway
 }
 template <class T>
 bool copyRange(const T* src, size_t n, int64_t lo, int64_t hi, int64_t* dst) {

@@ -158,7 +158,7 @@ std::string_view trimCell(std::string_view s);
 // A shipment field back to "no cell": absent, or its default.
 void unsetField(const lode_agreement& a, rt::FieldValue& v, size_t f);
 // v as `blank` (lode_agreement::blank's value of its field). Most fields have no text default: their
-// text is emptied inline (an assign from the empty default is a call, 12 % of a typed shipment).
+// text is emptied inline, since assigning the empty default would be a call per field.
 inline void resetTo(rt::FieldValue& v, const rt::FieldValue& blank) {
   v.present = blank.present;
   v.i = blank.i;
