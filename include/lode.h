@@ -115,7 +115,7 @@ lode_status lode_inputs_save_quotas(const lode_inputs* in, const char* path);
 /* ---- one shipment ---------------------------------------------------------------------------- */
 lode_status lode_shipment_new(const lode_agreement* a, lode_shipment** out);
 void lode_shipment_free(lode_shipment* s);
-lode_status lode_shipment_clear(lode_shipment* s);
+lode_status lode_shipment_clear(lode_shipment* s);  /* every field absent again, or its default (a text default with its text) */
 /* Sets a field from its text, exactly as a CSV cell ("20 t", "56000 USD", "2029-03-01", "CN").
  * LODE_ERR_VALUE with the reason in msg when it does not parse; the field is then left unset. */
 lode_status lode_shipment_set(lode_shipment* s, int32_t field, const char* text, char* msg, size_t msg_cap);
