@@ -43,19 +43,33 @@ bool CApiPricer::expressible(const rt::Record& rec) const {
   return true;
 }
 
+namespace {
+
+// How a field's cells are given in a form: as text (text and HS fields always), a decimal, or a code.
+enum class Given { Text, Decimal, Code };
+Given givenAs(rt::FieldKind kind, CApiPricer::Cells cells) {
+  if (cells == CApiPricer::Cells::Text || kind == rt::FieldKind::Text || kind == rt::FieldKind::Hs) return Given::Text;
+  return kind == rt::FieldKind::Decimal ? Given::Decimal : Given::Code;
+}
+// The code format of a date, country, enumeration or boolean field.
+lode_code codeOf(rt::FieldKind kind) {
+  switch (kind) {
+    case rt::FieldKind::Date: return LODE_CODE_DAYS;
+    case rt::FieldKind::Country: return LODE_CODE_COUNTRY;
+    case rt::FieldKind::Enum: return LODE_CODE_INDEX;
+    default: return LODE_CODE_BOOL;
+  }
+}
+
+}  // namespace
+
 bool CApiPricer::set(size_t f, const rt::FieldValue& v, Cells cells) {
   const int32_t field = int32_t(f);
-  const int32_t code = int32_t(v.i);
   const rt::FieldSpec& spec = a_->p().shipment.fields[f];
-  if (cells == Cells::Text) return lode_shipment_set(s_, field, cellText(spec, v).c_str(), nullptr, 0) == LODE_OK;
-  switch (spec.kind) {
-    case rt::FieldKind::Decimal: return lode_shipment_set_decimal(s_, field, v.i, nullptr, 0) == LODE_OK;
-    case rt::FieldKind::Date: return lode_shipment_set_code(s_, field, LODE_CODE_DAYS, code, nullptr, 0) == LODE_OK;
-    case rt::FieldKind::Country: return lode_shipment_set_code(s_, field, LODE_CODE_COUNTRY, code, nullptr, 0) == LODE_OK;
-    case rt::FieldKind::Enum: return lode_shipment_set_code(s_, field, LODE_CODE_INDEX, code, nullptr, 0) == LODE_OK;
-    case rt::FieldKind::Bool: return lode_shipment_set_code(s_, field, LODE_CODE_BOOL, code, nullptr, 0) == LODE_OK;
-    case rt::FieldKind::Text:
-    case rt::FieldKind::Hs: return lode_shipment_set(s_, field, v.s.c_str(), nullptr, 0) == LODE_OK;
+  switch (givenAs(spec.kind, cells)) {
+    case Given::Text: return lode_shipment_set(s_, field, cellText(spec, v).c_str(), nullptr, 0) == LODE_OK;
+    case Given::Decimal: return lode_shipment_set_decimal(s_, field, v.i, nullptr, 0) == LODE_OK;
+    case Given::Code: return lode_shipment_set_code(s_, field, codeOf(spec.kind), int32_t(v.i), nullptr, 0) == LODE_OK;
   }
   return false;
 }
@@ -84,23 +98,22 @@ std::vector<const rt::Assessment*> CApiPricer::priceBatch(const std::vector<rt::
   std::vector<const char*> cells(n);
   for (size_t f = 0; f < fields.size(); ++f) {
     const int32_t field = int32_t(f);
+    const Given given = givenAs(fields[f].kind, form);
     for (size_t i = 0; i < n; ++i) {
       const rt::FieldValue& v = recs[i].values[f];
       present[i] = v.present;
       micros[i] = v.present ? v.i : 0;
       codes[i] = v.present ? int32_t(v.i) : 0;
-      texts[i] = v.present ? cellText(fields[f], v) : "";
-      cells[i] = texts[i].c_str();
+      if (given == Given::Text) {
+        texts[i] = v.present ? cellText(fields[f], v) : "";
+        cells[i] = texts[i].c_str();
+      }
     }
     lode_status st = LODE_OK;
-    switch (form == Cells::Text ? rt::FieldKind::Text : fields[f].kind) {
-      case rt::FieldKind::Decimal: st = lode_batch_set_decimal_column(b, field, micros.data(), present.data(), n); break;
-      case rt::FieldKind::Date: st = lode_batch_set_code_column(b, field, LODE_CODE_DAYS, codes.data(), present.data(), n); break;
-      case rt::FieldKind::Country: st = lode_batch_set_code_column(b, field, LODE_CODE_COUNTRY, codes.data(), present.data(), n); break;
-      case rt::FieldKind::Enum: st = lode_batch_set_code_column(b, field, LODE_CODE_INDEX, codes.data(), present.data(), n); break;
-      case rt::FieldKind::Bool: st = lode_batch_set_code_column(b, field, LODE_CODE_BOOL, codes.data(), present.data(), n); break;
-      case rt::FieldKind::Text:
-      case rt::FieldKind::Hs: st = lode_batch_set_column(b, field, cells.data(), n); break;
+    switch (given) {
+      case Given::Text: st = lode_batch_set_column(b, field, cells.data(), n); break;
+      case Given::Decimal: st = lode_batch_set_decimal_column(b, field, micros.data(), present.data(), n); break;
+      case Given::Code: st = lode_batch_set_code_column(b, field, codeOf(fields[f].kind), codes.data(), present.data(), n); break;
     }
     if (st != LODE_OK) throw std::runtime_error("a batch refused a column of field " + fields[f].name);
   }
