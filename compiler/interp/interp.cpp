@@ -731,8 +731,11 @@ void Frame::classify() {
   if (!hs.present) return;
   for (size_t i = 0; i < p_.classifications.size(); ++i) {
     const ir::Classification& c = p_.classifications[i];
-    if (hs.s.compare(0, c.prefix.size(), c.prefix) != 0) continue;
     if (mineral->present && mineral->i != c.mineral) continue;  // a declared mineral is kept; find its node
+    // The code's key (rt::hsKey) against the prefix's range: one test per rule (std.hs has over a
+    // hundred); a code set without its key is compared as text.
+    const rt::HsRange& r = tables_.classifiedRanges[i];
+    if (hs.i > 0 ? !(r.lo <= hs.i && hs.i < r.hi) : hs.s.compare(0, c.prefix.size(), c.prefix) != 0) continue;
     if (c.when >= 0) {
       bool holds = false;
       try {
@@ -877,6 +880,7 @@ Interpreter::Interpreter(const ir::Program& p, const jit::CompiledProgram* compi
     v[0].present = v[1].present = true;
     v[0].i = c.mineral;
     v[1].i = c.node;
+    tables_.classifiedRanges.push_back(rt::hsPrefixRange(c.prefix));
   }
 }
 

@@ -64,6 +64,7 @@ class Interpreter {
     std::vector<CountrySet> groupSets;                            // per Program::groups entry
     std::vector<std::vector<rt::HsRange>> hsRanges;               // per Program::strLists entry: its HS prefixes as key ranges
     std::vector<std::array<rt::FieldValue, 2>> classified;       // per classification: the mineral and node it fills
+    std::vector<rt::HsRange> classifiedRanges;                   // ... and its HS prefix as a key range
     // Per-shipment state bytes: top-level values' states, then fired blocks, then scope answers.
     uint64_t id = 0;  // unique per interpreter: which one a thread's buffers were sized for
     uint32_t defs = 0, blocks = 0, stateBytes = 0;
