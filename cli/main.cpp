@@ -3,6 +3,8 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
+#include <string>
+#include <vector>
 
 #include "cli/commands/commands.h"
 #include "cli/common.h"
@@ -24,6 +26,20 @@ int main(int argc, char** argv) {
   addExplainCommand(app, rc);
   addTestCommand(app, rc);
 
+  // CLI11 reports a word that names no command as "A subcommand is required": name it instead.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<CLI::App*> all = app.get_subcommands([](CLI::App*) { return true; });
+    std::string names;
+    bool known = false;
+    for (CLI::App* c : all) {
+      known = known || c->get_name() == argv[1];
+      names += (names.empty() ? "" : ", ") + c->get_name();
+    }
+    if (!known) {
+      std::fprintf(stderr, "lode: unknown command '%s' (the commands: %s; `lode --help` says more)\n", argv[1], names.c_str());
+      return kExitUsage;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
