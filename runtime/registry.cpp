@@ -133,7 +133,7 @@ std::vector<RowError> RegistryTable::loadCsvFile(const std::string& path, const 
 
 uint32_t OwnershipGraph::intern(const std::string& name) {
   auto [it, inserted] = ids_.try_emplace(name, static_cast<uint32_t>(nodes_.size()));
-  if (inserted) nodes_.emplace_back();
+  if (inserted) nodes_.emplace_back().name = &it->first;
   return it->second;
 }
 
@@ -220,6 +220,7 @@ struct OwnershipGraph::Walk {
   std::vector<int64_t> memo;
   std::vector<uint32_t> touched;
   std::vector<Step> stack;
+  std::vector<uint32_t> cycle;  // the loop the last query met: its nodes, the first one again last
 };
 
 // Depth first over the owners, with an explicit stack: a registry can hold chains of any length, and
@@ -245,7 +246,12 @@ ErrCode OwnershipGraph::visit(uint32_t root, CountryTest inGroup, Walk& w) const
       continue;
     }
     const Edge& e = n.owners[top.edge];
-    if (state[e.owner] == kOnStack) return ErrCode::OwnershipCycle;
+    if (state[e.owner] == kOnStack) {  // the loop is the stack from that owner up, and back to it
+      auto from = std::find_if(stack.begin(), stack.end(), [&](const Walk::Step& s) { return s.node == e.owner; });
+      for (auto it = from; it != stack.end(); ++it) w.cycle.push_back(it->node);
+      w.cycle.push_back(e.owner);
+      return ErrCode::OwnershipCycle;
+    }
     const Node& owner = nodes_[e.owner];
     int64_t part = 0;
     if (inGroupOf(owner, inGroup)) {
@@ -293,11 +299,22 @@ ErrCode OwnershipGraph::share(std::string_view entity, CountryTest inGroup,
   if (w.state.size() < nodes_.size()) w.state.resize(nodes_.size(), kUnvisited);
   if (w.memo.size() < nodes_.size()) w.memo.resize(nodes_.size());
   w.touched.clear();
+  w.cycle.clear();
   ErrCode c = visit(root, inGroup, w);
   for (uint32_t t : w.touched) w.state[t] = kUnvisited;
   if (c != ErrCode::Ok) return c;
   *out = w.memo[root];
   return ErrCode::Ok;
+}
+
+std::string OwnershipGraph::lastCycle() const {
+  const Walk& w = threadScratch<Walk>();
+  std::string out;
+  for (size_t i = 0; i < w.cycle.size(); ++i) {
+    if (w.cycle[i] >= nodes_.size()) return {};  // another graph's walk on this thread
+    out += (i ? ", held by " : "") + *nodes_[w.cycle[i]].name;
+  }
+  return out;
 }
 
 }  // namespace lode::rt

@@ -74,6 +74,12 @@ class CountryTest {
 // Who owns whom. Shares are raw decimals in percent (25 % -> 25.000000).
 class OwnershipGraph {
  public:
+  // Moved, never copied: each node names itself by a pointer into ids_, which a move keeps valid.
+  OwnershipGraph() = default;
+  OwnershipGraph(const OwnershipGraph&) = delete;
+  OwnershipGraph& operator=(const OwnershipGraph&) = delete;
+  OwnershipGraph(OwnershipGraph&&) = default;
+  OwnershipGraph& operator=(OwnershipGraph&&) = default;
   // Header entity,owner,share,country; share "25 %" or "25", in (0, 100]; per-entity total <= 100 %.
   std::vector<RowError> loadCsv(std::istream& in, const std::string& fileName,
                                 const std::vector<std::string>* countries = nullptr);
@@ -91,6 +97,10 @@ class OwnershipGraph {
   // OwnershipCycle when a chain of owners leads back to an entity already on it.
   ErrCode share(std::string_view entity, CountryTest inGroup,
                 int64_t* outPercentRaw) const;
+  // After share() answered OwnershipCycle on this thread: the loop it met, as the entities of the
+  // chain that comes back ("H-A, held by H-B, held by H-A"), for the error's detail. Meaningless after
+  // any other answer (the common queries do not touch the thread's walk).
+  std::string lastCycle() const;
 
  private:
   struct Edge {
@@ -102,6 +112,7 @@ class OwnershipGraph {
     int64_t country = 0;
     uint64_t countryRow = 0;  // the row that gave `country`, quoted when a later row contradicts it
     int64_t total = 0;
+    const std::string* name = nullptr;  // its key in ids_ (node-based: the pointer stays valid)
   };
   uint32_t intern(const std::string& name);
   bool checkCountry(const std::string& owner, int64_t country, RowError& err) const;

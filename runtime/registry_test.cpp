@@ -150,6 +150,7 @@ TEST_CASE("ownership: cycles and invalid shares") {
   CHECK(errs[2].row == 7);
   int64_t v = 0;
   CHECK(g.share("A", isCN, &v) == ErrCode::OwnershipCycle);
+  CHECK(g.lastCycle() == "A, held by B, held by C, held by A");  // the error's detail names the loop
   REQUIRE(g.share("D", isCN, &v) == ErrCode::Ok);
   CHECK(v == decFromInt(60));
 }
@@ -215,11 +216,13 @@ TEST_CASE("ownership: loops are judged on the chains looked through") {
   CHECK(v == decFromInt(30));
   // Looked through (A is outside this group), the same chain loops.
   CHECK(g.share("X", [](int64_t) { return false; }, &v) == ErrCode::OwnershipCycle);
+  CHECK(g.lastCycle() == "A, held by B, held by A");  // the loop only, not the chain from X into it
   // Asked about A itself, the chain A <- B <- A comes back to A: a loop whatever A's country.
   CHECK(g.share("A", isCN, &v) == ErrCode::OwnershipCycle);
   // An entity holding itself is a loop too, on the fast path's watch.
   REQUIRE(g.addEdge("S", "S", decFromInt(10), cn, err));
   CHECK(g.share("S", isCN, &v) == ErrCode::OwnershipCycle);
+  CHECK(g.lastCycle() == "S, held by S");
   // The per-thread state is clean after a failed walk: the next query is right.
   REQUIRE(g.share("X", isCN, &v) == ErrCode::Ok);
   CHECK(v == decFromInt(30));

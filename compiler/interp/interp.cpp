@@ -306,8 +306,11 @@ int64_t Frame::ownedShare(const std::string* entity, const ir::Node& n) {
   // Same entity text (owned by the record, a row or the program: stable for this frame), same group.
   if (entity && entity == shareEntity && g == shareGroup) return shareValue;
   int64_t out = 0;
-  if (ErrCode c = askShare(entity, g, &out); c != ErrCode::Ok)
-    fail(c, n.pos, fmt::format("ownership of \"{}\"", entity ? std::string_view(*entity) : std::string_view()));
+  if (ErrCode c = askShare(entity, g, &out); c != ErrCode::Ok) {
+    std::string detail = fmt::format("ownership of \"{}\"", entity ? std::string_view(*entity) : std::string_view());
+    if (c == ErrCode::OwnershipCycle) detail += fmt::format(": {}", in_.ownership->lastCycle());
+    fail(c, n.pos, std::move(detail));
+  }
   return out;
 }
 
