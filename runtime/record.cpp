@@ -1,6 +1,7 @@
 #include "runtime/record.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string_view>
 
 #include "runtime/date.h"
@@ -141,6 +142,12 @@ bool parseDecimal(const FieldSpec& spec, std::string_view text, FieldValue& out,
     return true;
   }
   std::optional<Unit> given = unitParse(unitPart);
+  // "1e3 kg": an exponent, which text cells do not take (a JSON number does), not a unit "e3 kg".
+  bool exponent = (unitPart[0] | 0x20) == 'e' && unitPart.size() > 1 &&
+                  (std::isdigit(static_cast<unsigned char>(unitPart[1])) ||
+                   ((unitPart[1] == '-' || unitPart[1] == '+') && unitPart.size() > 2 && std::isdigit(static_cast<unsigned char>(unitPart[2]))));
+  if (!given && exponent)
+    return fail(err, ErrCode::InvalidValue, "malformed number '" + std::string(text) + "': write it without an exponent (1000 kg, not 1e3 kg)");
   if (!given) return fail(err, ErrCode::BadUnit, "unknown unit '" + std::string(unitPart) + "'");
   if (!given->sameDimension(spec.unit))
     return fail(err, ErrCode::BadUnit,

@@ -75,6 +75,14 @@ TEST_CASE("decimal cells: units, conversion, bare numbers") {
   p = parse(t, "20 furlongs");
   CHECK_FALSE(p.ok);
   CHECK(p.err.code == ErrCode::BadUnit);
+  CHECK(p.err.message == "unknown unit 'furlongs'");
+  // An exponent is a malformed number (E0009), not the unknown unit "e3 kg".
+  for (const char* cell : {"1e3 kg", "1E3 kg", "2.5e-3 t", "1e+2 t"}) {
+    p = parse(t, cell);
+    CHECK_FALSE(p.ok);
+    CHECK(p.err.code == ErrCode::InvalidValue);
+    CHECK(p.err.message == "malformed number '" + std::string(cell) + "': write it without an exponent (1000 kg, not 1e3 kg)");
+  }
 
   auto plain = decimalField(nullptr);
   p = parse(plain, "-3.25");
