@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 #include <numeric>
+#include <tuple>
 
 #include "runtime/csv.h"
 #include "runtime/date.h"
@@ -115,6 +116,10 @@ std::vector<RowError> MarketData::loadCsv(std::istream& in, const std::string& f
     for (auto& e : rowErrs) errs.push_back(std::move(e));
   }
   for (auto& e : finalize()) errs.push_back(std::move(e));
+  // Duplicates are found once every row is read: in row order with the others, as a reader fixes them.
+  std::stable_sort(errs.begin(), errs.end(), [](const RowError& a, const RowError& b) {
+    return std::tie(a.file, a.row) < std::tie(b.file, b.row);
+  });
   return errs;
 }
 

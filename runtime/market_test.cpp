@@ -22,16 +22,19 @@ TEST_CASE("market: load converts units, skips undeclared series, keeps good rows
       "OTHER,2025-01-03,1 USD/t\n"
       "LME_NI,2025-01-06,16100 USD\n"
       "LME_NI,2025-13-01,1 USD/t\n"
-      "LME_NI,2025-01-02,17000 USD/t\n");
+      "LME_NI,2025-01-02,17000 USD/t\n"
+      "LME_NI,2025-01-07,1 USD\n");
   MarketData m;
   auto errs = m.loadCsv(in, "m.csv", units);
   CHECK(m.skippedRows() == 1);
-  REQUIRE(errs.size() == 3);
+  REQUIRE(errs.size() == 4);
   CHECK(errs[0].row == 4);
   CHECK(errs[0].code == ErrCode::BadUnit);
   CHECK(errs[1].row == 5);
   CHECK(errs[1].field == "date");
-  CHECK(errs[2].row == 6);  // the later duplicate
+  CHECK(errs[2].row == 6);  // the later duplicate, found after every row is read, in row order
+  CHECK(errs[2].message == "duplicate observation for 'LME_NI' on 2025-01-02");
+  CHECK(errs[3].row == 7);
   int h = m.handle("LME_NI");
   REQUIRE(h >= 0);
   CHECK(m.count(h) == 2);
