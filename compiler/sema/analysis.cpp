@@ -42,6 +42,8 @@ void Checker::checkBandCoverage(const ir::BandTable& t, const rt::Unit& u, const
     bool overlap = b.loInf || b.lo < a.hi || (b.lo == a.hi && a.hiIncl && b.loIncl);
     bool gap = !b.loInf && (b.lo > a.hi || (b.lo == a.hi && !a.hiIncl && !b.loIncl));
     if (overlap) d_.error(code::kBandCoverage, e.bands[b.idx].range, fmt::format("this band overlaps the band ending at {}", fmtv(a.hi)));
+    else if (gap && b.lo == a.hi)  // both bounds exclude the point where they meet
+      d_.error(code::kBandCoverage, e.bands[b.idx].range, fmt::format("no band covers {} itself: the band before ends below it and this one starts above it (make one of the bounds include it)", fmtv(b.lo)));
     else if (gap) d_.error(code::kBandCoverage, e.bands[b.idx].range, fmt::format("gap between {} and {}: no band covers it (the negotiated text leaves it unspecified?)", fmtv(a.hi), fmtv(b.lo)));
   }
   if (!v.empty() && !v.back().hiInf)
