@@ -34,7 +34,7 @@ typedef enum lode_status {
   LODE_ERR_NULL = 1,        /* a required pointer argument is NULL */
   LODE_ERR_HANDLE = 2,      /* not a live handle of the expected kind */
   LODE_ERR_COMPILE = 3,     /* the agreement has errors (see the diagnostics text) */
-  LODE_ERR_IO = 4,          /* a file cannot be read */
+  LODE_ERR_IO = 4,          /* a file cannot be read or written */
   LODE_ERR_ARGUMENT = 5,    /* an unknown field, registry, index out of range, ... */
   LODE_ERR_VALUE = 6,       /* a cell that does not parse for its field (message says why) */
   LODE_ERR_BUFFER = 7,      /* the caller's buffer is too small: *needed says how large */
@@ -70,7 +70,9 @@ lode_status lode_agreement_jit(lode_agreement* a, const char* cache_dir, char* m
 /* Blocks until the optimised code of lode_agreement_jit is installed (and stored in its cache_dir).
  * LODE_OK, also at once when the code came from the cache or the agreement is interpreted;
  * LODE_ERR_COMPILE with the reason in msg when the background compile failed: the quickly compiled
- * code goes on pricing, with the same results. */
+ * code goes on pricing, with the same results; LODE_ERR_IO with the reason in msg when the optimised
+ * code is installed but cache_dir could not be written (a restart will compile again). A cache_dir
+ * that does not exist is created. */
 lode_status lode_agreement_jit_wait(const lode_agreement* a, char* msg, size_t msg_cap);
 /* 0: interpreted; 1: native code compiled now; 2: native code loaded from the cache. */
 int lode_agreement_engine(const lode_agreement* a);
@@ -166,9 +168,20 @@ lode_status lode_result_total(const lode_result* r, char* buf, size_t cap, size_
 /* The total as a raw fixed-point integer with 6 decimals (91000.00 -> 91000000000). */
 lode_status lode_result_total_micros(const lode_result* r, int64_t* out);
 size_t lode_result_line_count(const lode_result* r);
-/* Line i: the measure's name and legal reference (valid until the next call on r), amount (micros). */
+/* Line i: the measure's name and legal reference, and its amount as charged: rounded as the agreement
+ * declares (per line), in micros (54.4995 USD rounded to cents is 54500000). The names are the
+ * agreement's own strings: valid as long as the agreement is. */
 lode_status lode_result_line(const lode_result* r, size_t i, const char** measure, const char** legal,
                              int64_t* amount_micros);
+/* Outcomes are what a measure decides besides money: "admit", "refuse", "detain", "licence",
+ * "prohibit" and "flag". A shipment can be priced at 0.00 with no error and still be prohibited: read
+ * them. */
+size_t lode_result_outcome_count(const lode_result* r);
+/* Outcome i: its kind (one of the words above), the measure's name and legal reference, and its text
+ * (a flag's label or the stated reason; "" when the clause gives none). The agreement's own strings:
+ * valid as long as the agreement is. */
+lode_status lode_result_outcome(const lode_result* r, size_t i, const char** kind, const char** measure,
+                                const char** legal, const char** text);
 size_t lode_result_error_count(const lode_result* r);
 /* Error i: its code ("E0003") and message. */
 lode_status lode_result_error(const lode_result* r, size_t i, const char** code, const char** message);

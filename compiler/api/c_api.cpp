@@ -487,9 +487,12 @@ lode_status lode_agreement_jit_wait(const lode_agreement* a, char* msg, size_t m
   if (!a) return LODE_ERR_NULL;
   if (!live(a, kAgreement)) return LODE_ERR_HANDLE;
   copyOut("", msg, msg_cap);
-  if (!a->compiled || a->compiled->waitOptimised()) return LODE_OK;
-  copyOut(a->compiled->backgroundError(), msg, msg_cap);
-  return LODE_ERR_COMPILE;
+  if (!a->compiled) return LODE_OK;
+  bool installed = a->compiled->waitOptimised();
+  std::string error = a->compiled->backgroundError();
+  if (installed && error.empty()) return LODE_OK;
+  copyOut(error, msg, msg_cap);
+  return installed ? LODE_ERR_IO : LODE_ERR_COMPILE;  // installed with an error: the cache was not written
 }
 
 int lode_agreement_engine(const lode_agreement* a) {
@@ -781,6 +784,22 @@ lode_status lode_result_line(const lode_result* r, size_t i, const char** measur
   if (measure) *measure = m.name.c_str();
   if (legal) *legal = m.legal.c_str();
   if (amount_micros) *amount_micros = l.rounded;
+  return LODE_OK;
+}
+
+size_t lode_result_outcome_count(const lode_result* r) { return live(r, kResult) && r->a ? r->as.outcomes.size() : 0; }
+
+lode_status lode_result_outcome(const lode_result* r, size_t i, const char** kind, const char** measure,
+                                const char** legal, const char** text) {
+  if (!r) return LODE_ERR_NULL;
+  if (!live(r, kResult)) return LODE_ERR_HANDLE;
+  if (!r->a || i >= r->as.outcomes.size()) return LODE_ERR_ARGUMENT;
+  const rt::OutcomeRec& o = r->as.outcomes[i];
+  const ir::Measure& m = r->a->p().measures[o.measure];
+  if (kind) *kind = report::outcomeKindName(o.kind);
+  if (measure) *measure = m.name.c_str();
+  if (legal) *legal = m.legal.c_str();
+  if (text) *text = m.stmts[o.stmt].label.c_str();
   return LODE_OK;
 }
 

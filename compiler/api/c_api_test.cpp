@@ -105,6 +105,47 @@ TEST_CASE("C ABI: price one shipment and read its lines, total and JSON") {
   lode_shipment_free(s);
 }
 
+TEST_CASE("C ABI: outcomes are read one by one: a shipment priced at 0.00 without error can be prohibited") {
+  const std::string e5 = kDir + "ree_magnet_security";
+  char diag[4096];
+  lode_agreement* a = nullptr;
+  REQUIRE(lode_agreement_compile((e5 + ".lode").c_str(), LODE_STDLIB_DIR, &a, diag, sizeof diag) == LODE_OK);
+  lode_inputs* in = nullptr;
+  REQUIRE(lode_inputs_new(a, &in) == LODE_OK);
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  REQUIRE(lode_shipment_new(a, &s) == LODE_OK);
+  REQUIRE(lode_result_new(&r) == LODE_OK);
+  // E5-T3: 500 t of concentrate exported from the US to China without a licence.
+  const char* cells[][2] = {{"date", "2028-06-15"}, {"hs", "2530.90.80.50"}, {"origin", "US"}, {"flow", "export"},
+                            {"destination", "CN"}, {"mineral", "rare_earths"}, {"node", "concentrate"},
+                            {"quantity", "500 t"}, {"value", "2500000 USD"}};
+  for (auto& c : cells) REQUIRE(lode_shipment_set(s, lode_field(a, c[0]), c[1], nullptr, 0) == LODE_OK);
+  REQUIRE(lode_price(a, in, s, r) == LODE_OK);
+  CHECK(lode_result_ok(r) == 1);
+  CHECK(lode_result_line_count(r) == 0);
+  REQUIRE(lode_result_outcome_count(r) == 1);
+  const char *kind = nullptr, *measure = nullptr, *legal = nullptr, *text = nullptr;
+  REQUIRE(lode_result_outcome(r, 0, &kind, &measure, &legal, &text) == LODE_OK);
+  CHECK(std::string(kind) == "prohibit");
+  CHECK(std::string(measure) == "concentrate_export_licence");
+  CHECK(std::string(legal) == "Art. 7.1");
+  CHECK(std::string(text) == "export of REE concentrate to a non-Party without an export licence (Art. 7.1)");
+  CHECK(lode_result_outcome(r, 1, &kind, nullptr, nullptr, nullptr) == LODE_ERR_ARGUMENT);
+  CHECK(lode_result_outcome(nullptr, 0, &kind, nullptr, nullptr, nullptr) == LODE_ERR_NULL);
+  CHECK(lode_result_outcome_count(nullptr) == 0);
+  // With a licence the same export goes ahead under it: another outcome, still no money.
+  REQUIRE(lode_shipment_set(s, lode_field(a, "export_licence"), "EL-2028-0042", nullptr, 0) == LODE_OK);
+  REQUIRE(lode_price(a, in, s, r) == LODE_OK);
+  REQUIRE(lode_result_outcome_count(r) == 1);
+  REQUIRE(lode_result_outcome(r, 0, &kind, nullptr, nullptr, &text) == LODE_OK);
+  CHECK(std::string(kind) == "licence");
+  lode_result_free(r);
+  lode_shipment_free(s);
+  lode_inputs_free(in);
+  lode_agreement_free(a);
+}
+
 TEST_CASE("C ABI: evaluation errors, a missing required field among them, are in the result, not in the status") {
   E1 e;
   lode_shipment* s = nullptr;
@@ -363,6 +404,31 @@ TEST_CASE("C ABI: the jit engine prices like the interpreter and a second servic
   CHECK(lode_agreement_engine(nullptr) == 0);
   std::error_code ec;
   std::filesystem::remove_all(cache, ec);
+}
+
+TEST_CASE("C ABI: a cache that cannot be written is reported by jit_wait, and the optimised code still prices") {
+  // The cache "directory" is a regular file: nothing can be stored under it.
+  std::string blocked = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/lode_c_api_blocked_" +
+                        std::to_string(std::random_device{}());
+  std::ofstream(blocked) << "not a directory\n";
+  E1 e;
+  char msg[512];
+  REQUIRE(lode_agreement_jit(e.a, blocked.c_str(), msg, sizeof msg) == LODE_OK);  // prices at once, quick code
+  CHECK(lode_agreement_engine(e.a) == 1);
+  CHECK(lode_agreement_jit_wait(e.a, msg, sizeof msg) == LODE_ERR_IO);
+  CHECK(std::string(msg).find("cannot write the JIT cache file") != std::string::npos);
+  lode_shipment* s = nullptr;
+  lode_result* r = nullptr;
+  REQUIRE(lode_shipment_new(e.a, &s) == LODE_OK);
+  REQUIRE(lode_result_new(&r) == LODE_OK);
+  REQUIRE(e.fillT2(s));
+  REQUIRE(lode_price(e.a, e.in, s, r) == LODE_OK);
+  int64_t micros = 0;
+  CHECK(lode_result_total_micros(r, &micros) == LODE_OK);
+  CHECK(micros == 35000000000LL);
+  lode_result_free(r);
+  lode_shipment_free(s);
+  std::remove(blocked.c_str());
 }
 
 TEST_CASE("C ABI misuse: batch sizes, column lengths, fields and row indices") {

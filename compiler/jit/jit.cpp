@@ -437,10 +437,12 @@ void CompiledProgram::optimiseInBackground(const ir::Program& p, const Callbacks
       auto objects = emitObjects(prog, roots, OptLevel::O2, *jtmb, phases);
       if (!objects) return objects.takeError();
       if (impl.stop) return llvm::Error::success();
+      // A cache that cannot be written is reported (backgroundError) but keeps nothing from pricing
+      // with the optimised code: only a restart pays for it, by compiling again.
       if (!cacheDir.empty()) {
         ObjectCache cache(cacheDir);
         for (uint32_t part = 0; part < parts_; ++part)
-          if (!cache.store(entryKey(key_, part, parts_), (*objects)[part], &error)) return llvm::Error::success();
+          if (!cache.store(entryKey(key_, part, parts_), (*objects)[part], &error)) break;
       }
       auto linked = link(prog, roots, *objects, *jtmb, cb);
       if (!linked) return linked.takeError();
@@ -451,7 +453,7 @@ void CompiledProgram::optimiseInBackground(const ir::Program& p, const Callbacks
       impl.installed = true;
       return llvm::Error::success();
     };
-    if (llvm::Error e = run()) error = llvm::toString(std::move(e));
+    if (llvm::Error e = run()) error = llvm::toString(std::move(e));  // replaces a cache's error
     std::lock_guard<std::mutex> l(impl.m);
     impl.error = std::move(error);
     impl.running = false;

@@ -120,7 +120,8 @@ class CompiledProgram {
   size_t functionCount() const { return count_; }
   // Tiered: blocks until the background compile has ended; true when its O2 code is installed (always
   // true for the other levels). A failed background compile leaves the quick code and its reason in
-  // backgroundError().
+  // backgroundError(); a cache that could not be written leaves its reason there too, with the O2
+  // code installed.
   bool waitOptimised() const;
   std::string backgroundError() const;
   uint32_t maxSlots() const { return maxSlots_; }  // locals the measures function may use

@@ -277,6 +277,12 @@ int main(int argc, char** argv) {
       printf("%s %s (%s) %lld.%02lld", l == 0 ? " =" : " +", measure, legal, (long long)(amount / 1000000),
              (long long)((amount % 1000000) / 10000));
     }
+    /* A declaration can owe nothing and still be held: outcomes (prohibit, licence, detain, flag...). */
+    for (size_t o = 0; o < lode_result_outcome_count(result); ++o) {
+      const char *kind, *measure, *legal, *text;
+      lode_result_outcome(result, o, &kind, &measure, &legal, &text);
+      printf("; %s by %s (%s)%s%s", kind, measure, legal, *text ? ": " : "", text);
+    }
     printf("\n");
   }
   fclose(f);
