@@ -187,7 +187,9 @@ size_t lode_result_error_count(const lode_result* r);
 lode_status lode_result_error(const lode_result* r, size_t i, const char** code, const char** message);
 /* The whole assessment as one JSON line (the `lode price` format): "row" is the batch row (1-based),
    null for a shipment priced alone with lode_price; "id" is the shipment's id field, if set (for a
-   batch row, the batch's id cell of that row as it is when this is called). */
+   batch row, the batch's id cell of that row as it is when this is called). Its errors have the
+   messages of lode_result_error: a bad cell's field starts the message ("quantity: ..."), where
+   `lode price` gives it a "field" key of its own. */
 lode_status lode_result_json(const lode_result* r, char* buf, size_t cap, size_t* needed);
 
 /* ---- batches (columnar) ---------------------------------------------------------------------- */
