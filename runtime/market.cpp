@@ -109,8 +109,14 @@ std::vector<RowError> MarketData::loadCsv(std::istream& in, const std::string& f
       FieldSpec spec{"value", FieldKind::Decimal, unit->second, {}, true};
       FieldValue v;
       RowError err{fileName, rec.row, "value", ErrCode::InvalidValue, ""};
-      if (!parseCell(spec, text.s, v, err)) rowErrs.push_back(std::move(err));
-      else if (rowErrs.empty())
+      if (!parseCell(spec, text.s, v, err)) {
+        rowErrs.push_back(std::move(err));
+      } else if (!unit->second.currency2.empty() && v.i <= 0) {
+        // An exchange rate (USD/EUR) of zero or less turns every amount it converts into zero or a
+        // credit: a data error, where a price of zero or less can be real (electricity, oil in 2020).
+        err.message = "an exchange rate must be more than zero, got " + std::string(text.s);
+        rowErrs.push_back(std::move(err));
+      } else if (rowErrs.empty())
         push(declare(series.s), static_cast<int32_t>(rec.values[static_cast<size_t>(fDate)].i), v.i, rec.row, file);
     }
     for (auto& e : rowErrs) errs.push_back(std::move(e));

@@ -173,3 +173,24 @@ TEST_CASE("market: declared handles are stable before loading") {
   REQUIRE(m.latest(h, day(2025, 1, 1), day(2025, 1, 1), &v) == ErrCode::Ok);
   CHECK(v == decFromInt(5));
 }
+
+TEST_CASE("market: an exchange rate of zero or less is a row error, a price of zero or less is data") {
+  std::unordered_map<std::string, Unit> units{{"ECB-EURUSD", *unitParse("USD/EUR")}, {"POWER", *unitParse("USD/t")}};
+  std::istringstream in(
+      "series,date,value\n"
+      "ECB-EURUSD,2025-01-02,1.08 USD/EUR\n"
+      "ECB-EURUSD,2025-01-03,0 USD/EUR\n"
+      "ECB-EURUSD,2025-01-06,-1 USD/EUR\n"
+      "POWER,2025-01-02,0 USD/t\n"
+      "POWER,2025-01-03,-5 USD/t\n");
+  MarketData m;
+  auto errs = m.loadCsv(in, "fx.csv", units);
+  REQUIRE(errs.size() == 2);
+  CHECK(errs[0].row == 2);
+  CHECK(errs[0].field == "value");
+  CHECK(errs[0].code == ErrCode::InvalidValue);
+  CHECK(errs[0].message == "an exchange rate must be more than zero, got 0 USD/EUR");
+  CHECK(errs[1].row == 3);
+  CHECK(m.count(m.handle("ECB-EURUSD")) == 1);  // the good row is kept
+  CHECK(m.count(m.handle("POWER")) == 2);
+}
